@@ -1,0 +1,72 @@
+"""The values the store hands out and takes in: frozen, timezone-aware."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+ALL_FEED = "all"
+BREAKING_FEED = "breaking"
+RESERVED_FEEDS = frozenset({ALL_FEED, BREAKING_FEED})
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An article's lead image, sent as an RSS enclosure and an Atom enclosure link."""
+
+    url: str
+    type: str
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One cleaned, validated article: what the store keeps and the feeds show.
+
+    Text fields are already safe for XML (see ``feeds.cleaning``); ``content``
+    is sanitized HTML with absolute links. Datetimes are timezone-aware.
+    """
+
+    id: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    categories: tuple[str, ...]
+    language: str
+    author: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    breaking: bool = False
+    image: Image | None = None
+
+    def feed_keys(self) -> frozenset[str]:
+        """Every feed this article belongs to: its categories, ``all``, maybe ``breaking``."""
+        keys = {*self.categories, ALL_FEED}
+        if self.breaking:
+            keys.add(BREAKING_FEED)
+        return frozenset(keys)
+
+
+class Outcome(enum.Enum):
+    """What writing one article did to the store."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"  # its `updated` is older than the stored one's: kept out
+
+
+@dataclass(frozen=True, slots=True)
+class FeedVersion:
+    """A feed's change counter and the time of its last change.
+
+    ``version`` grows with every write that touches the feed (an article added,
+    changed, or leaving it), so HTTP validators can be computed without reading
+    the feed's articles.
+    """
+
+    feed: str
+    version: int
+    modified: datetime
