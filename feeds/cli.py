@@ -1,0 +1,152 @@
+"""The ``nashra`` command: parse arguments, call the library, map errors to exit codes.
+
+No logic lives here; every :class:`~store.errors.NashraError` becomes one
+message on stderr and exit status 2 (1 is reserved for "the import rejected
+records").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import IO
+
+from feeds.importer import ImportSummary, import_file
+from feeds.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
+from store.errors import NashraError
+from store.sqlite import SQLiteStore
+
+EXIT_REJECTED = 1
+EXIT_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except NashraError as error:
+        print(f"nashra: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nashra",
+        description="nashra: RSS 2.0 and Atom 1.0 feeds for news publishers, "
+        "per category, site-wide and breaking, right-to-left aware.",
+    )
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        help=f"TOML config file (default: $NASHRA_CONFIG, then {DEFAULT_CONFIG})",
+    )
+    common.add_argument(
+        "--db", type=Path, help="SQLite store file (default: [store] path in the config)"
+    )
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="serve the feeds over HTTP", description="Serve the feeds."
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
+    )
+    serve.set_defaults(run=_serve)
+
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import articles from a JSON Lines file",
+        description="Import articles from a JSON Lines file (one article per line; see README). "
+        "By default a file with any invalid record imports nothing and exits 1.",
+    )
+    imp.add_argument("file", help="JSON Lines file, or - for standard input")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid records, list the invalid ones, exit 1 if any were skipped",
+    )
+    imp.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing if the store already holds articles (used to load the demo)",
+    )
+    imp.set_defaults(run=_import)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(config_path(args.config), db=args.db)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)  # fail here, once, with a clear message
+    os.environ["NASHRA_CONFIG"] = str(settings.source or config_path(args.config))
+    os.environ["NASHRA_DB"] = str(settings.store.path)
+    uvicorn.run(
+        "feeds.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="auto",
+        http="auto",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_import_async(args, settings))
+
+
+async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
+    store = await SQLiteStore.open(settings.store.path)
+    try:
+        if args.if_empty and (count := await store.count_articles()):
+            print(f"{settings.store.path} already holds {count} articles; nothing imported")
+            return 0
+        summary = await _run_import(args.file, store, settings, args.skip_invalid)
+    finally:
+        await store.close()
+    print(summary.line())
+    return EXIT_REJECTED if summary.rejected else 0
+
+
+async def _run_import(
+    name: str, store: SQLiteStore, settings: Settings, skip_invalid: bool
+) -> ImportSummary:
+    def report(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    if name == "-":
+        return await import_file(
+            sys.stdin.buffer, store, settings, skip_invalid=skip_invalid, report=report
+        )
+    try:
+        stream: IO[bytes] = open(name, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise NashraError(f"cannot read {name}: {error.strerror}") from error
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        return await import_file(
+            stream, store, settings, skip_invalid=skip_invalid, report=report, size=size
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

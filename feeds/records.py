@@ -1,0 +1,250 @@
+"""Validation of one import record, shared by ``nashra import`` and the API.
+
+A record is a JSON object in the import format (see README). Validation
+collects every problem of a record, each naming its field, rather than
+stopping at the first, so a publisher can fix a file in one pass. Text is
+made safe here, once, at the edge (see :mod:`feeds.cleaning`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from feeds.cleaning import CleaningWarning, clean_html, clean_text
+from feeds.language import LanguageTagError, canonical_language
+from feeds.settings import Settings
+from store.errors import NashraError
+from store.types import Article, Image
+
+FIELDS = frozenset(
+    {"id", "title", "link", "published", "updated", "author", "summary", "content",
+     "categories", "language", "breaking", "image"}
+)  # fmt: skip
+IMAGE_FIELDS = frozenset({"url", "type", "length"})
+MAX_ID_LENGTH = 512
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
+)
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong (or cleaned) in one field of a record."""
+
+    field: str
+    message: str
+
+
+class RecordError(NashraError):
+    """A record that cannot be imported, with every problem found in it."""
+
+    def __init__(self, position: int, record_id: str | None, problems: list[Problem]) -> None:
+        self.position = position
+        self.record_id = record_id
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field or 'record'}: {p.message}" for p in problems))
+
+
+@dataclass(slots=True)
+class ValidRecord:
+    """A record that passed: its article, and what cleaning removed from it."""
+
+    article: Article
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def validate_record(data: object, settings: Settings, position: int) -> ValidRecord:
+    """The cleaned :class:`Article` of ``data``; :class:`RecordError` lists every problem."""
+    if not isinstance(data, dict):
+        raise RecordError(position, None, [Problem("", "is not a JSON object")])
+    checker = _Checker(data)
+    article = checker.article(settings)
+    record_id = data.get("id") if isinstance(data.get("id"), str) else None
+    if checker.problems or article is None:
+        raise RecordError(position, record_id, checker.problems)
+    warnings = [Problem(w.field, w.message) for w in checker.warnings]
+    return ValidRecord(article, warnings)
+
+
+class _Checker:
+    """Checks the fields of one record, collecting problems as it goes."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+        self.warnings: list[CleaningWarning] = []
+
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(Problem(name, message))
+
+    def article(self, settings: Settings) -> Article | None:
+        for unknown in sorted(set(self.data) - FIELDS):
+            self.fail(unknown, "unknown field")
+        article_id = self.identifier()
+        link = self.url("link", self.data.get("link"), required=True)
+        published = self.moment("published", required=True)
+        updated = self.moment("updated", required=False) or published
+        categories = self.categories(settings)
+        language = self.language(settings, categories)
+        title = self.text("title", required=True)
+        author = self.text("author")
+        summary = self.text("summary", single_line=False)
+        content = self.html("content", link)
+        breaking = self.typed("breaking", bool, "a boolean", default=False)
+        image = self.image()
+        if self.problems:
+            return None
+        assert article_id and link and title and published and updated and language
+        return Article(
+            id=article_id, title=title, link=link, published=published, updated=updated,
+            categories=tuple(categories), language=language, author=author,
+            summary=summary, content=content, breaking=breaking, image=image,
+        )  # fmt: skip
+
+    def typed(self, name: str, kind: type, described: str, *, default: Any = None) -> Any:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(name, f"must be {described}, not {_json_type(value)}")
+            return default
+        return value
+
+    def identifier(self) -> str | None:
+        if "id" not in self.data:
+            self.fail("id", "is required")
+            return None
+        value = self.typed("id", str, "a string")
+        if value is None:
+            return None
+        if not value.strip():
+            self.fail("id", "must not be empty")
+        elif len(value) > MAX_ID_LENGTH:
+            self.fail("id", f"is longer than {MAX_ID_LENGTH} characters")
+        elif _ID_FORBIDDEN.search(value):
+            self.fail("id", "holds control characters or lone surrogates")
+        else:
+            return value
+        return None
+
+    def url(self, name: str, value: object, *, required: bool = False) -> str | None:
+        if value is None:
+            if required:
+                self.fail(name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.fail(name, f"must be a string, not {_json_type(value)}")
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or value != value.strip():
+            self.fail(name, f"must be an absolute http(s) URL, not {value!r}")
+            return None
+        return value
+
+    def moment(self, name: str, *, required: bool) -> datetime | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "is required")
+            return None
+        if not isinstance(value, str):
+            self.fail(name, f"must be an RFC 3339 date-time string, not {_json_type(value)}")
+            return None
+        match = _RFC3339.fullmatch(value)
+        if not match:
+            self.fail(name, f"{value!r} is not an RFC 3339 date-time")
+            return None
+        if not match["offset"]:
+            self.fail(name, f"{value!r} has no UTC offset (add Z or +03:00, say)")
+            return None
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:
+            self.fail(name, f"{value!r} is not a valid date-time")
+            return None
+
+    def categories(self, settings: Settings) -> list[str]:
+        value = self.data.get("categories")
+        if value is None:
+            self.fail("categories", "is required")
+            return []
+        if not isinstance(value, list):
+            self.fail("categories", f"must be a list of strings, not {_json_type(value)}")
+            return []
+        if not value:
+            self.fail("categories", "must name at least one category")
+        slugs: list[str] = []
+        for index, slug in enumerate(value):
+            where = f"categories[{index}]"
+            if not isinstance(slug, str):
+                self.fail(where, f"must be a string, not {_json_type(slug)}")
+            elif settings.category(slug) is None:
+                self.fail(where, f"unknown category {slug!r}")
+            elif slug not in slugs:
+                slugs.append(slug)
+        return slugs
+
+    def language(self, settings: Settings, categories: list[str]) -> str | None:
+        value = self.typed("language", str, "a string")
+        if value is None:
+            first = settings.category(categories[0]) if categories else None
+            return first.language if first else settings.site.language
+        try:
+            return canonical_language(value)
+        except LanguageTagError:
+            self.fail("language", f"unknown language tag {value!r}")
+            return None
+
+    def text(self, name: str, *, required: bool = False, single_line: bool = True) -> str | None:
+        return self._cleaned(
+            name, required, lambda v: clean_text(v, name, self.warnings, single_line=single_line)
+        )
+
+    def html(self, name: str, base: str | None) -> str | None:
+        if base is None:
+            return None
+        return self._cleaned(name, False, lambda v: clean_html(v, base, name, self.warnings))
+
+    def _cleaned(self, name: str, required: bool, clean: Callable[[str], str]) -> str | None:
+        value = self.typed(name, str, "a string")
+        if value is None:
+            if required and name not in {p.field for p in self.problems}:
+                self.fail(name, "is required")
+            return None
+        cleaned = clean(value)
+        if required and not cleaned:
+            self.fail(name, "is empty once markup and forbidden characters are removed")
+        return cleaned or None
+
+    def image(self) -> Image | None:
+        value = self.typed("image", dict, "an object")
+        if value is None:
+            return None
+        for unknown in sorted(set(value) - IMAGE_FIELDS):
+            self.fail(f"image.{unknown}", "unknown field")
+        url = self.url("image.url", value.get("url"), required=True)
+        media_type = value.get("type")
+        if not isinstance(media_type, str) or not _MEDIA_TYPE.fullmatch(media_type):
+            self.fail(
+                "image.type", f"must be a media type such as 'image/jpeg', not {media_type!r}"
+            )
+        length = value.get("length")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
+        if url is None or self.problems:
+            return None
+        return Image(url=url, type=str(media_type), length=int(length))
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object"}  # fmt: skip
+    return names.get(type(value), "null" if value is None else type(value).__name__)

@@ -1,0 +1,93 @@
+"""Conversion between :class:`~store.types.Article` and database rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from store.types import Article, Image
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+#: Column order shared by the writes and the reads of ``articles``.
+ARTICLE_COLUMNS = (
+    "id, title, link, published, updated, updated_us, categories, language, author, "
+    "summary, content, breaking, image_url, image_type, image_length, feeds, digest"
+)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the Unix epoch: an exact, sortable integer for an aware datetime."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_us(us: int) -> datetime:
+    """The aware UTC datetime of :func:`to_us`."""
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def digest(article: Article) -> str:
+    """A hash of every field, so an identical re-import is recognized as unchanged."""
+    image = article.image
+    fields = [
+        article.id, article.title, article.link, article.published.isoformat(),
+        article.updated.isoformat(), list(article.categories), article.language,
+        article.author, article.summary, article.content, article.breaking,
+        [image.url, image.type, image.length] if image else None,
+    ]  # fmt: skip
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def article_params(article: Article) -> tuple[object, ...]:
+    """Values for the columns of :data:`ARTICLE_COLUMNS`, in that order."""
+    image = article.image
+    return (
+        article.id,
+        article.title,
+        article.link,
+        article.published.isoformat(),
+        article.updated.isoformat(),
+        to_us(article.updated),
+        json.dumps(article.categories, ensure_ascii=False),
+        article.language,
+        article.author,
+        article.summary,
+        article.content,
+        int(article.breaking),
+        image.url if image else None,
+        image.type if image else None,
+        image.length if image else None,
+        json.dumps(sorted(article.feed_keys())),
+        digest(article),
+    )
+
+
+def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
+    """The :class:`Article` of a row selected with :data:`ARTICLE_COLUMNS`."""
+    (
+        id_, title, link, published, updated, _updated_us, categories, language, author,
+        summary, content, breaking, image_url, image_type, image_length, _feeds, _digest,
+    ) = row  # fmt: skip
+    image = (
+        Image(url=str(image_url), type=str(image_type), length=int(image_length))  # type: ignore[call-overload]
+        if image_url is not None
+        else None
+    )
+    return Article(
+        id=str(id_),
+        title=str(title),
+        link=str(link),
+        published=datetime.fromisoformat(str(published)),
+        updated=datetime.fromisoformat(str(updated)),
+        categories=tuple(json.loads(str(categories))),
+        language=str(language),
+        author=None if author is None else str(author),
+        summary=None if summary is None else str(summary),
+        content=None if content is None else str(content),
+        breaking=bool(breaking),
+        image=image,
+    )

@@ -1,0 +1,169 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+Reads go through an aiosqlite connection opened read-only; every write goes
+through one writer connection on its own thread (as datasette does), with
+``BEGIN IMMEDIATE``, so the one write path in :mod:`store.writes` never
+contends with itself. A third, tiny connection answers "has anyone committed
+since I last looked?" with ``PRAGMA data_version``, which changes when any
+other connection, in any process, commits to the file: that is how every
+server worker notices an import or an API write on its very next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import aiosqlite
+
+from store import writes
+from store.errors import StoreError
+from store.rows import ARTICLE_COLUMNS, article_from_row, from_us, to_us
+from store.schema import migrate, schema_version
+from store.types import Article, FeedVersion, Outcome
+
+T = TypeVar("T")
+
+_FEED_QUERY = f"""
+    SELECT {", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))}
+    FROM feed_entries AS e JOIN articles AS a ON a.pk = e.article
+    WHERE e.feed = ? AND e.published_us <= ?
+    ORDER BY e.published_us DESC, e.article DESC
+    LIMIT ?
+"""
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class SQLiteStore:
+    """Articles and feed versions in one SQLite file. Open with :meth:`open`."""
+
+    def __init__(
+        self,
+        path: Path,
+        writer: sqlite3.Connection,
+        reader: aiosqlite.Connection,
+        watcher: sqlite3.Connection,
+        store_id: str,
+        created: datetime,
+    ) -> None:
+        self.path = path
+        self.store_id = store_id
+        self.created = created
+        self._writer = writer
+        self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nashra-writer")
+        self._reader = reader
+        self._watcher = watcher
+        self._seen_version = self._data_version()
+
+    @classmethod
+    async def open(cls, path: Path) -> SQLiteStore:
+        """Open (creating and migrating if needed) the store at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await asyncio.to_thread(_open_writer, path)
+            reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            watcher = _connect(path, readonly=True)
+            meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot open the store {path}: {error}") from error
+        created = datetime.fromisoformat(meta["created"])
+        return cls(path, writer, reader, watcher, meta["store_id"], created)
+
+    async def close(self) -> None:
+        await self._reader.close()
+        self._watcher.close()
+        await self._run_write(lambda conn: conn.close())
+        self._write_thread.shutdown()
+
+    # -- reads ---------------------------------------------------------------
+
+    def changed(self) -> bool:
+        """Whether any connection has committed since the last call (cheap: no I/O on the DB)."""
+        current = self._data_version()
+        if current == self._seen_version:
+            return False
+        self._seen_version = current
+        return True
+
+    async def feed_versions(self) -> dict[str, FeedVersion]:
+        """Every feed's version; feeds never written to are absent."""
+        rows = await self._read("SELECT feed, version, modified_us FROM feed_versions", ())
+        return {feed: FeedVersion(feed, version, from_us(us)) for feed, version, us in rows}
+
+    async def feed_articles(self, feed: str, limit: int, now: datetime) -> list[Article]:
+        """The newest ``limit`` articles of ``feed`` published by ``now``, newest first."""
+        rows = await self._read(_FEED_QUERY, (feed, to_us(now), limit))
+        return [article_from_row(row) for row in rows]
+
+    async def get_article(self, article_id: str) -> Article | None:
+        rows = await self._read(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        )
+        return article_from_row(rows[0]) if rows else None
+
+    async def ping(self) -> None:
+        """Raise :class:`StoreError` unless the store answers a query."""
+        await self._read("SELECT 1 FROM meta LIMIT 1", ())
+
+    async def count_articles(self) -> int:
+        rows = await self._read("SELECT count(*) FROM articles", ())
+        return int(rows[0][0])
+
+    async def explain_feed_query(self, feed: str, limit: int) -> list[str]:
+        """SQLite's query plan for a feed's query, one detail line per step."""
+        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_QUERY, (feed, 0, limit))
+        return [str(row[3]) for row in rows]
+
+    # -- writes --------------------------------------------------------------
+
+    async def put_articles(self, articles: Sequence[Article]) -> list[Outcome]:
+        """Add or replace articles in one transaction (see :func:`store.writes.put_articles`)."""
+        now = datetime.now(UTC)
+        return await self._run_write(lambda conn: writes.put_articles(conn, articles, now))
+
+    async def delete_article(self, article_id: str) -> bool:
+        now = datetime.now(UTC)
+        return await self._run_write(lambda conn: writes.delete_article(conn, article_id, now))
+
+    # -- internals -----------------------------------------------------------
+
+    def _data_version(self) -> int:
+        return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+
+    async def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        try:
+            return list(await self._reader.execute_fetchall(sql, params))
+        except sqlite3.Error as error:
+            raise StoreError(f"reading the store {self.path} failed: {error}") from error
+
+    async def _run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._write_thread, work, self._writer)
+        except sqlite3.Error as error:
+            raise StoreError(f"writing to the store {self.path} failed: {error}") from error
+
+
+def _open_writer(path: Path) -> sqlite3.Connection:
+    conn = _connect(path, readonly=False)
+    migrate(conn)
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > schema_version():
+        conn.close()
+        raise StoreError(f"{path} has schema version {version}, newer than this nashra's")
+    return conn

@@ -1,0 +1,120 @@
+"""The one write path: every change to articles goes through these functions.
+
+They run on the store's single writer connection, inside ``BEGIN IMMEDIATE``,
+and bump the version of every feed a change touches (the feeds an article
+leaves as well as those it joins), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from store.rows import ARTICLE_COLUMNS, article_params, digest, to_us
+from store.types import Article, Outcome
+
+_INSERT_ARTICLE = f"""
+    INSERT INTO articles ({ARTICLE_COLUMNS})
+    VALUES ({", ".join("?" * len(ARTICLE_COLUMNS.split(",")))})
+    ON CONFLICT (id) DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in (c.strip() for c in ARTICLE_COLUMNS.split(",")))}
+    RETURNING pk
+"""
+_BUMP_VERSION = """
+    INSERT INTO feed_versions (feed, version, modified_us) VALUES (?, 1, ?)
+    ON CONFLICT (feed) DO UPDATE SET
+        version = version + 1,
+        modified_us = max(modified_us, excluded.modified_us)
+"""
+_CHUNK = 500  # ids per IN (...) lookup, well under SQLite's variable limit
+
+
+def put_articles(
+    conn: sqlite3.Connection, articles: Sequence[Article], now: datetime
+) -> list[Outcome]:
+    """Add or replace ``articles`` in one transaction; the outcome of each, in order.
+
+    An identical record is unchanged; one whose ``updated`` is older than the
+    stored one's is stale and kept out; any other replaces the stored article.
+    Within one batch, a later record with the same id sees the earlier one.
+    """
+    outcomes: list[Outcome] = []
+    touched: set[str] = set()
+    with _transaction(conn):
+        stored = _stored_state(conn, {a.id for a in articles})
+        for article in articles:
+            previous = stored.get(article.id)
+            new_digest = digest(article)
+            if previous is not None:
+                _pk, old_digest, old_updated_us, old_feeds = previous
+                if old_digest == new_digest:
+                    outcomes.append(Outcome.UNCHANGED)
+                    continue
+                if to_us(article.updated) < old_updated_us:
+                    outcomes.append(Outcome.STALE)
+                    continue
+            (pk,) = conn.execute(_INSERT_ARTICLE, article_params(article)).fetchone()
+            feeds = article.feed_keys()
+            if previous is not None:
+                conn.execute("DELETE FROM feed_entries WHERE article = ?", (pk,))
+                touched.update(old_feeds)
+            published_us = to_us(article.published)
+            conn.executemany(
+                "INSERT INTO feed_entries (feed, published_us, article) VALUES (?, ?, ?)",
+                [(feed, published_us, pk) for feed in feeds],
+            )
+            touched.update(feeds)
+            stored[article.id] = (pk, new_digest, to_us(article.updated), feeds)
+            outcomes.append(Outcome.ADDED if previous is None else Outcome.UPDATED)
+        _bump(conn, touched, now)
+    return outcomes
+
+
+def delete_article(conn: sqlite3.Connection, article_id: str, now: datetime) -> bool:
+    """Remove an article from the store and every feed; whether it existed."""
+    with _transaction(conn):
+        row = conn.execute(
+            "DELETE FROM articles WHERE id = ? RETURNING feeds", (article_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        _bump(conn, json.loads(row[0]), now)
+    return True
+
+
+def _stored_state(
+    conn: sqlite3.Connection, ids: set[str]
+) -> dict[str, tuple[int, str, int, frozenset[str]]]:
+    """pk, digest, updated and feeds of the stored articles among ``ids``."""
+    state: dict[str, tuple[int, str, int, frozenset[str]]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), _CHUNK):
+        chunk = id_list[start : start + _CHUNK]
+        rows = conn.execute(
+            "SELECT id, pk, digest, updated_us, feeds FROM articles "
+            f"WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for id_, pk, row_digest, updated_us, feeds in rows:
+            state[id_] = (pk, row_digest, updated_us, frozenset(json.loads(feeds)))
+    return state
+
+
+def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:
+    modified = to_us(now)
+    conn.executemany(_BUMP_VERSION, [(feed, modified) for feed in sorted(feeds)])
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
