@@ -1,4 +1,9 @@
-"""The Starlette application: ``create_app(settings)`` opens the store in its lifespan."""
+"""The ASGI application: ``create_app(settings)`` opens the store in its lifespan.
+
+Requests under ``/feeds/`` go straight to :class:`~feeds.feed_endpoint.FeedEndpoint`,
+the hot path; everything else (the index page, ``/healthz``, errors, and the
+lifespan) goes through Starlette.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from feeds.cache import FeedCache
-from feeds.feed_endpoint import FeedEndpoint
+from feeds.conditional import http_date
+from feeds.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.index_page import index_html
 from feeds.settings import Settings, config_path, load_settings
 from feeds.spec import feed_specs
@@ -28,55 +35,76 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _Lazy:
-    """An ASGI app that is built once the lifespan has opened the store."""
+class NashraApp:
+    """The whole application: the feed endpoint beside a Starlette app for the rest."""
 
-    def __init__(self) -> None:
-        self.app: FeedEndpoint | None = None
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.specs = feed_specs(settings)
+        self.feeds: FeedEndpoint | None = None
+        self.web = Starlette(
+            routes=[
+                Route("/", self.index, methods=["GET"]),
+                Route("/healthz", self.healthz, methods=["GET"]),
+            ],
+            lifespan=self.lifespan,
+            exception_handlers={404: self.not_found},
+        )
+        self.page = index_html(settings, self.specs.values())
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-        assert self.app is not None, "the store is opened in the lifespan"
-        await self.app(scope, receive, send)
-
-
-def create_app(settings: Settings, *, clock: Clock = utc_now) -> Starlette:
-    """The nashra application for ``settings``; ``clock`` is injectable for tests."""
-    specs = feed_specs(settings)
-    page = index_html(settings, specs.values())
-    feeds = _Lazy()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
+            assert self.feeds is not None, "the store is opened in the lifespan"
+            await self.feeds(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.web(scope, receive, self._dated(send))
+        else:
+            await self.web(scope, receive, send)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await SQLiteStore.open(settings.store.path)
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        store = await SQLiteStore.open(self.settings.store.path)
         app.state.store = store
-        feeds.app = FeedEndpoint(specs, FeedCache(store, settings, clock), clock)
+        cache = FeedCache(store, self.settings, self.clock)
+        self.feeds = FeedEndpoint(self.specs, cache, self.clock)
         try:
             yield
         finally:
             await store.close()
 
-    async def index(request: Request) -> Response:
-        return Response(page, media_type="text/html; charset=utf-8")
+    async def index(self, request: Request) -> Response:
+        return Response(self.page, media_type="text/html; charset=utf-8")
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(self, request: Request) -> Response:
         try:
             await request.app.state.store.ping()
         except StoreError as error:
             return PlainTextResponse(f"store unavailable: {error}\n", status_code=503)
         return PlainTextResponse("ok\n")
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def not_found(self, request: Request, exc: Exception) -> Response:
         return PlainTextResponse("Not Found\n", status_code=404)
 
-    routes = [
-        Route("/", index, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/feeds/{name}", feeds),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
+    def _dated(self, send: Send) -> Send:
+        """``send`` adding a Date header from this app's clock to each response."""
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"date", http_date(self.clock()).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return dated
 
 
-def app_from_environment() -> Starlette:
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> NashraApp:
+    """The nashra application for ``settings``; ``clock`` is injectable for tests."""
+    return NashraApp(settings, clock)
+
+
+def app_from_environment() -> NashraApp:
     """The app for ``nashra serve``'s workers, configured through the environment.
 
     uvicorn starts each worker process by importing a factory, so the CLI

@@ -105,6 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=False,
         server_header=False,
+        date_header=False,  # the app sends Date from the clock behind Last-Modified
     )
     return 0
 

@@ -2,7 +2,9 @@
 
 A plain ASGI callable rather than a Starlette view: it is the hot path, and
 all it needs is the path, a few request headers and the cache. The 304
-decision is made from the feed's state before any rendering.
+decision is made from the feed's state before any rendering. It sends its own
+``Date`` from the same clock as ``Last-Modified``, so the one is never earlier
+than the other (uvicorn's own Date header lags by up to a second).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from feeds.spec import FORMATS, FeedSpec, Format
 
 ENCODINGS: tuple[Encoding, ...] = ("br", "gzip")
 ALLOW = b"GET, HEAD"
+PREFIX = "/feeds/"
 
 
 class FeedEndpoint:
@@ -42,22 +45,24 @@ class FeedEndpoint:
         self._clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = self._target(scope["path_params"]["name"])
+        now = self._clock()
+        date = (b"date", http_date(now).encode())
+        target = self._target(scope["path"].removeprefix(PREFIX))
         if target is None:
-            await _plain(send, 404, b"No such feed.\n")
+            await _plain(send, 404, b"No such feed.\n", [date])
             return
         method = scope["method"]
         if method not in ("GET", "HEAD"):
-            await _plain(send, 405, b"Method Not Allowed\n", [(b"allow", ALLOW)])
+            await _plain(send, 405, b"Method Not Allowed\n", [date, (b"allow", ALLOW)])
             return
         spec, fmt = target
         headers = _headers(scope)
         state = await self._cache.state(spec)
-        now = self._clock()
         encoding = choose_encoding(headers.get("accept-encoding"), ENCODINGS)
         tag = etag(f"{state.etag_base}.{fmt}", encoding)
         modified = last_modified(state.modified, now)
         common = [
+            date,
             (b"etag", tag.encode()),
             (b"last-modified", http_date(modified).encode()),
             (b"cache-control", f"public, max-age={spec.max_age}".encode()),

@@ -58,6 +58,9 @@ class ConfigError(NashraError):
         return ": ".join(parts)
 
 
+DEFAULT_TAG_DATE = "2026"
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     """One category feed; ``language`` is canonical BCP 47."""
@@ -79,7 +82,7 @@ class Site:
     link: str
     language: str
     description: str
-    tag_date: str = "2026"  # the date in every tag: URI id (RFC 4151); never change it
+    tag_date: str = DEFAULT_TAG_DATE  # the date in every tag: URI id (RFC 4151); never change it
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +193,7 @@ _TAG_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?
 
 def _parse_site(table: _Table) -> Site:
     table.reject_unknown(("title", "link", "language", "description", "tag_date"))
-    tag_date = table.text("tag_date", default=Site.tag_date)
+    tag_date = table.text("tag_date", default=DEFAULT_TAG_DATE)
     if not _TAG_DATE.fullmatch(tag_date):
         raise table.error(
             "tag_date", f"must be a date YYYY, YYYY-MM or YYYY-MM-DD, got {tag_date!r}"
