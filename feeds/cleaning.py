@@ -50,6 +50,7 @@ class CleaningWarning:
 
 # --- Characters XML 1.0 forbids (and validators flag) ------------------------------------------
 
+#: Planes 1-16 less their last two code points, which are noncharacters.
 _ASTRAL_PLANES = "".join(
     f"\\U{plane << 16:08X}-\\U{plane << 16 | 0xFFFD:08X}" for plane in range(1, 17)
 )

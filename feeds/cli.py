@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Import articles from a JSON Lines file (one article per line; see README). "
         "By default a file with any invalid record imports nothing and exits 1.",
     )
-    imp.add_argument("file", help="JSON Lines file, or - for standard input")
+    imp.add_argument("file", metavar="FILE", help="JSON Lines file, or - for standard input")
     imp.add_argument(
         "--skip-invalid",
         action="store_true",

@@ -1,0 +1,130 @@
+"""feedgen's known defects, each shown fixed in what nashra renders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from lxml import etree
+
+from feeds.entries import entry_view
+from feeds.generator import render
+from feeds.settings import Settings
+from feeds.spec import feed_specs
+from store.types import Article, Image
+
+NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}
+MODIFIED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+PUBLISHED = datetime.fromisoformat("2026-10-01T11:59:00+03:00")
+UPDATED = datetime.fromisoformat("2026-10-01T12:30:00+03:00")
+
+
+def article(**changes: object) -> Article:
+    fields: dict[str, object] = {
+        "id": "a-1",
+        "title": "عنوان",
+        "link": "https://news.example/2026/10/01/a-1/",
+        "published": PUBLISHED,
+        "updated": UPDATED,
+        "categories": ("politics",),
+        "language": "ar",
+        "content": "<p>نص</p>",
+        "image": Image("https://news.example/media/a-1.jpg", "image/jpeg", 1234),
+    }
+    fields.update(changes)
+    return Article(**fields)  # type: ignore[arg-type]
+
+
+def rendered(settings: Settings, fmt: str, *articles: Article) -> etree._Element:
+    spec = feed_specs(settings)["politics"]
+    views = [entry_view(spec, a, {"politics": "سياسة"}, rtl_mark=True) for a in articles]
+    document = render(spec, fmt, views, MODIFIED, ttl=15, version="test")  # type: ignore[arg-type]
+    return etree.fromstring(document)
+
+
+def test_dates_are_the_given_ones_never_now(settings: Settings) -> None:
+    atom = rendered(settings, "atom", article())
+    assert atom.findtext("atom:updated", namespaces=NS) == "2026-11-02T09:30:00+00:00"
+    entry = atom.find("atom:entry", NS)
+    assert entry.findtext("atom:updated", namespaces=NS) == "2026-10-01T12:30:00+03:00"
+    assert entry.findtext("atom:published", namespaces=NS) == "2026-10-01T11:59:00+03:00"
+    channel = rendered(settings, "rss", article()).find("channel")
+    assert channel.findtext("lastBuildDate") == "Mon, 02 Nov 2026 09:30:00 +0000"
+    assert channel.findtext("pubDate") == "Mon, 02 Nov 2026 09:30:00 +0000"
+    assert channel.find("item").findtext("pubDate") == "Thu, 01 Oct 2026 11:59:00 +0300"
+
+
+def test_same_input_renders_identical_bytes(settings: Settings) -> None:
+    spec = feed_specs(settings)["politics"]
+    views = [entry_view(spec, article(), {}, rtl_mark=True)]
+    for fmt in ("rss", "atom"):
+        first = render(spec, fmt, views, MODIFIED, ttl=15, version="t")  # type: ignore[arg-type]
+        second = render(spec, fmt, views, MODIFIED, ttl=15, version="t")  # type: ignore[arg-type]
+        assert first == second
+
+
+def test_rss_channel_link_is_the_alternate_not_the_last_added(settings: Settings) -> None:
+    channel = rendered(settings, "rss", article()).find("channel")
+    assert channel.findtext("link") == "https://news.example/"
+    self_link = channel.find("atom:link", NS)
+    assert self_link.attrib == {
+        "href": "https://news.example/feeds/politics.rss",
+        "rel": "self",
+        "type": "application/rss+xml",
+    }
+
+
+@pytest.mark.parametrize("summary", [None, "ملخص"])
+def test_rss_content_never_lands_in_description(settings: Settings, summary: str | None) -> None:
+    item = rendered(settings, "rss", article(summary=summary)).find("channel/item")
+    assert item.findtext("description") == summary
+    assert item.findtext("content:encoded", namespaces=NS) == (
+        '<div dir="rtl" lang="ar"><p>نص</p></div>'
+    )
+
+
+def test_atom_entry_links_keep_rel_type_and_length(settings: Settings) -> None:
+    entry = rendered(settings, "atom", article()).find("atom:entry", NS)
+    links = [link.attrib for link in entry.findall("atom:link", NS)]
+    assert links == [
+        {"rel": "alternate", "type": "text/html", "href": "https://news.example/2026/10/01/a-1/"},
+        {
+            "rel": "enclosure",
+            "type": "image/jpeg",
+            "length": "1234",
+            "href": "https://news.example/media/a-1.jpg",
+        },
+    ]
+
+
+def test_atom_entry_without_image_has_one_alternate_link(settings: Settings) -> None:
+    entry = rendered(settings, "atom", article(image=None)).find("atom:entry", NS)
+    assert [link.get("rel") for link in entry.findall("atom:link", NS)] == ["alternate"]
+
+
+def test_rtl_title_starting_with_latin_gets_a_mark(settings: Settings) -> None:
+    entry = rendered(settings, "atom", article(title="iPhone 17 يصل")).find("atom:entry", NS)
+    assert entry.findtext("atom:title", namespaces=NS) == "\u200fiPhone 17 يصل"
+    plain = rendered(settings, "atom", article(title="يصل iPhone 17")).find("atom:entry", NS)
+    assert plain.findtext("atom:title", namespaces=NS) == "يصل iPhone 17"
+
+
+def test_rtl_content_starting_with_latin_gets_a_mark_inside_its_wrapper(
+    settings: Settings,
+) -> None:
+    item = rendered(settings, "rss", article(content="<p><b>NASA</b> تطلق</p>")).find(
+        "channel/item"
+    )
+    assert item.findtext("content:encoded", namespaces=NS) == (
+        '<div dir="rtl" lang="ar">\u200f<p><b>NASA</b> تطلق</p></div>'
+    )
+
+
+def test_ltr_entry_gets_no_mark(settings: Settings) -> None:
+    english = article(title="iPhone 17 arrives", language="en", content="<p>Text</p>")
+    item = rendered(settings, "rss", english).find("channel/item")
+    assert item.findtext("title") == "iPhone 17 arrives"
+    assert item.findtext("content:encoded", namespaces=NS).startswith(
+        '<div dir="ltr" lang="en"><p>'
+    )
+    assert item.findtext("{http://purl.org/dc/elements/1.1/}language") == "en"

@@ -1,0 +1,114 @@
+"""The store: feed queries read only their rows; versions move with every change."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from store.sqlite import SQLiteStore
+from store.types import Article, Outcome
+
+T = TypeVar("T")
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def run(work: Callable[[SQLiteStore], Coroutine[Any, Any, T]], path: Path) -> T:
+    async def main() -> T:
+        store = await SQLiteStore.open(path)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def article(index: int, **changes: Any) -> Article:
+    when = NOW - timedelta(hours=index)
+    fields: dict[str, Any] = {
+        "id": f"a-{index}",
+        "title": f"عنوان {index}",
+        "link": f"https://news.example/a-{index}/",
+        "published": when,
+        "updated": when,
+        "categories": ("politics",),
+        "language": "ar",
+        "breaking": index % 2 == 0,
+    }
+    fields.update(changes)
+    return Article(**fields)
+
+
+@pytest.mark.parametrize("feed", ["politics", "economy", "all", "breaking"])
+def test_every_feed_query_reads_only_its_rows(tmp_path: Path, feed: str) -> None:
+    async def plan(store: SQLiteStore) -> list[str]:
+        await store.put_articles([article(i) for i in range(200)])
+        await asyncio.to_thread(_analyze, store.path)
+        return await store.explain_feed_query(feed, 50)
+
+    steps = run(plan, tmp_path / "s.db")
+    text = " | ".join(steps)
+    assert "TEMP B-TREE" not in text, text
+    assert not any(step.startswith("SCAN") for step in steps), text
+    assert any("SEARCH e USING PRIMARY KEY (feed=? AND published_us<?)" in s for s in steps), text
+
+
+def _analyze(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("ANALYZE")
+
+
+def test_versions_move_with_every_change_to_a_feed(tmp_path: Path) -> None:
+    async def scenario(store: SQLiteStore) -> None:
+        assert await store.put_articles([article(0), article(1)]) == [Outcome.ADDED] * 2
+        first = await store.feed_versions()
+        assert {first[k].version for k in ("politics", "all", "breaking")} == {1}
+        assert await store.put_articles([article(0)]) == [Outcome.UNCHANGED]
+        assert await store.feed_versions() == first
+        moved = article(0, categories=("economy",), breaking=False, updated=NOW)
+        assert await store.put_articles([moved]) == [Outcome.UPDATED]
+        second = await store.feed_versions()
+        # left politics and breaking, joined economy: all three move
+        assert second["politics"].version == 2
+        assert second["breaking"].version == 2
+        assert second["economy"].version == 1
+        stale = article(0, title="older", updated=NOW - timedelta(days=9))
+        assert await store.put_articles([stale]) == [Outcome.STALE]
+        assert await store.feed_versions() == second
+        assert await store.delete_article("a-0")
+        third = await store.feed_versions()
+        assert third["economy"].version == 2
+        assert third["all"].version == second["all"].version + 1
+        assert third["politics"] == second["politics"]
+        assert await store.feed_articles("economy", 50, NOW) == []
+        assert not await store.delete_article("a-0")
+
+    run(scenario, tmp_path / "s.db")
+
+
+def test_feed_order_limit_and_round_trip(tmp_path: Path) -> None:
+    async def scenario(store: SQLiteStore) -> list[Article]:
+        await store.put_articles([article(i) for i in (3, 1, 2, 0)])
+        return await store.feed_articles("politics", 3, NOW)
+
+    got = run(scenario, tmp_path / "s.db")
+    assert [a.id for a in got] == ["a-0", "a-1", "a-2"]
+    assert got[0] == article(0)
+
+
+def test_another_connections_commit_is_noticed(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+
+    async def scenario(store: SQLiteStore) -> tuple[bool, bool]:
+        store.changed()
+        run_other = asyncio.to_thread(run, lambda other: other.put_articles([article(5)]), path)
+        await run_other
+        return store.changed(), store.changed()
+
+    assert run(scenario, path) == (True, False)
