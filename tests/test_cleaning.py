@@ -318,7 +318,7 @@ def test_html_outside_the_allowlist_is_removed(value: str, expected: str) -> Non
         "data:text/html,<script>alert(1)</script>",
         "vbscript:x",
         "ftp://news.example/x",
-        "http://[::1",
+        "//[::1",  # urljoin raises ValueError
     ],
 )
 def test_urls_other_than_http_https_mailto_are_dropped(url: str) -> None:
@@ -345,6 +345,11 @@ def test_urls_are_made_absolute(url: str, expected: str) -> None:
         f'<a href="{expected}" rel="noopener noreferrer">a</a><img src="{expected}">'
         f'<blockquote cite="{expected}">b</blockquote>'
     )
+
+
+@pytest.mark.parametrize("value", ["<pre>x</pre>", "<pre>\n\nx</pre>", "<pre>\n\n\n\nx</pre>"])
+def test_leading_blank_lines_in_pre_survive(value: str) -> None:
+    assert body(value) == (value, [])
 
 
 def test_relative_urls_without_a_usable_base_are_dropped() -> None:
