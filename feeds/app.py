@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from feeds.cache import FeedCache
+from feeds.cache import Clock, FeedCache
 from feeds.conditional import http_date
 from feeds.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.index_page import index_html
@@ -27,12 +27,6 @@ from feeds.settings import Settings, config_path, load_settings
 from feeds.spec import feed_specs
 from store.errors import StoreError
 from store.sqlite import SQLiteStore
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NashraApp:
@@ -92,14 +86,14 @@ class NashraApp:
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"date", http_date(self.clock()).encode()))
+                headers.append((b"date", http_date(int(self.clock())).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         return dated
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now) -> NashraApp:
+def create_app(settings: Settings, *, clock: Clock = time.time) -> NashraApp:
     """The nashra application for ``settings``; ``clock`` is injectable for tests."""
     return NashraApp(settings, clock)
 

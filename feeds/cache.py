@@ -1,12 +1,12 @@
 """Feed versions and rendered feeds, held in memory.
 
 A feed's HTTP validators come from its version in the store, which this
-cache reloads only when SQLite's ``data_version`` says another connection
-committed: so a 304, or a repeated GET of an unchanged feed, reads no
-article and renders nothing. Each feed is rendered once per version and
-format; concurrent requests for a feed being rendered wait for that one
-render (single flight). Compressed bodies are made once, on first demand,
-and kept beside the plain one.
+cache reloads only when the store says another connection committed: so a
+304, or a repeated GET of an unchanged feed, reads no article and renders
+nothing. Each feed is rendered once per version and format; concurrent
+requests for a feed being rendered wait for that one render (single flight).
+Compressed bodies are made once, on first demand, and kept beside the plain
+one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import brotli
 
@@ -24,10 +24,11 @@ from feeds.conditional import Encoding
 from feeds.entries import entry_view
 from feeds.settings import Settings
 from feeds.spec import FeedSpec, Format
+from store.rows import to_us
 from store.sqlite import SQLiteStore
-from store.types import FeedVersion
 
 VERSION = "0.1.0"
+Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class FeedState:
     """What a feed's validators are made of, known without reading its articles."""
 
     version: int
-    modified: datetime
+    modified_us: int
     etag_base: str
 
 
@@ -62,24 +63,37 @@ class RenderedFeed:
 class FeedCache:
     """The current state of every feed, and its rendered bytes."""
 
-    def __init__(
-        self, store: SQLiteStore, settings: Settings, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, store: SQLiteStore, settings: Settings, clock: Clock) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock
         self._titles = {c.slug: c.title for c in settings.categories}
         self._etag_prefix = f"{store.store_id}.{settings.fingerprint()}."
-        self._versions: asyncio.Future[dict[str, FeedVersion]] | None = None
+        self._states: dict[str, FeedState] | None = None
+        self._loading: asyncio.Future[None] | None = None
         self._rendered: dict[tuple[str, Format], RenderedFeed] = {}
         self._rendering: dict[tuple[str, Format, FeedState], asyncio.Future[RenderedFeed]] = {}
+        self._never_written = FeedState(0, to_us(store.created), f"{self._etag_prefix}0")
 
-    async def state(self, spec: FeedSpec) -> FeedState:
+    def current(self, key: str) -> FeedState | None:
+        """The feed's state if it is known to be current, without waiting; else None."""
+        if self._states is None or self._store.changed():
+            self._states = None
+            return None
+        return self._states.get(key, self._never_written)
+
+    async def state(self, key: str) -> FeedState:
         """The feed's current state, fresh as of the latest commit by any process."""
-        versions = await self._current_versions()
-        found = versions.get(spec.key)
-        version, modified = (found.version, found.modified) if found else (0, self._store.created)
-        return FeedState(version, modified, f"{self._etag_prefix}{version}")
+        while (found := self.current(key)) is None:
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load())
+            loading = self._loading
+            try:
+                await asyncio.shield(loading)
+            finally:
+                if self._loading is loading and loading.done():
+                    self._loading = None
+        return found
 
     async def rendered(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
         """The feed rendered at ``state``: from memory, or rendered once for all waiters."""
@@ -94,20 +108,19 @@ class FeedCache:
             pending.add_done_callback(lambda _: self._rendering.pop(key, None))
         return await asyncio.shield(pending)
 
-    async def _current_versions(self) -> dict[str, FeedVersion]:
-        if self._versions is None or self._store.changed():
-            self._versions = asyncio.ensure_future(self._store.feed_versions())
-        try:
-            return await asyncio.shield(self._versions)
-        except BaseException:
-            self._versions = None
-            raise
+    async def _load(self) -> None:
+        versions = await self._store.feed_versions()
+        self._states = {
+            key: FeedState(v.version, to_us(v.modified), f"{self._etag_prefix}{v.version}")
+            for key, v in versions.items()
+        }
 
     async def _render(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
         options = self._settings.feeds
-        articles = await self._store.feed_articles(spec.key, options.items, self._clock())
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        articles = await self._store.feed_articles(spec.key, options.items, now)
         views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
-        modified = state.modified.replace(microsecond=0)
+        modified = datetime.fromtimestamp(state.modified_us // 1_000_000, UTC)
         body = generator.render(spec, fmt, views, modified, ttl=options.ttl, version=VERSION)
         rendered = RenderedFeed(state, body)
         current = self._rendered.get((spec.key, fmt))

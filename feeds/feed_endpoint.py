@@ -1,22 +1,25 @@
 """The feed endpoint: ``/feeds/{key}.{rss|atom}``, answered from the feed cache.
 
-A plain ASGI callable rather than a Starlette view: it is the hot path, and
-all it needs is the path, a few request headers and the cache. The 304
-decision is made from the feed's state before any rendering. It sends its own
-``Date`` from the same clock as ``Last-Modified``, so the one is never earlier
-than the other (uvicorn's own Date header lags by up to a second).
+A plain ASGI callable rather than a Starlette view: it is the hot path.
+Answering an unchanged feed touches no database and no renderer: the feed's
+state comes from memory (:meth:`FeedCache.current`), the headers of each
+representation are built once per state, and the 304 decision is made before
+any rendering. It sends its own ``Date``, from the same clock as
+``Last-Modified``, so the one is never earlier than the other (uvicorn's own
+Date header lags by up to a second).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.types import Receive, Scope, Send
 
-from feeds.cache import FeedCache
+from feeds.cache import Clock, FeedCache, FeedState
 from feeds.conditional import (
     Encoding,
+    change_second,
     choose_encoding,
     etag,
     http_date,
@@ -26,91 +29,127 @@ from feeds.conditional import (
 from feeds.generator import MEDIA_TYPES
 from feeds.spec import FORMATS, FeedSpec, Format
 
-ENCODINGS: tuple[Encoding, ...] = ("br", "gzip")
 ALLOW = b"GET, HEAD"
 PREFIX = "/feeds/"
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """One feed in one format and content coding, at one state: its fixed headers."""
+
+    state: FeedState
+    etag: str
+    ready_at: int  # from this second on, Last-Modified is the fixed ``last_modified``
+    last_modified: bytes
+    validators: Headers  # ETag, Cache-Control, Vary, CORS: sent with 200 and 304 alike
+    content: Headers  # Content-Type, Content-Language, Content-Encoding…
 
 
 class FeedEndpoint:
     """Serves every feed in both formats, with validators, 304s and compression."""
 
-    def __init__(
-        self,
-        specs: Mapping[str, FeedSpec],
-        cache: FeedCache,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._specs = specs
+    def __init__(self, specs: Mapping[str, FeedSpec], cache: FeedCache, clock: Clock) -> None:
         self._cache = cache
         self._clock = clock
+        self._targets = {
+            f"{PREFIX}{key}.{fmt}": (spec, fmt) for key, spec in specs.items() for fmt in FORMATS
+        }
+        self._representations: dict[tuple[str, Format, Encoding], Representation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        now = self._clock()
+        now = int(self._clock())
         date = (b"date", http_date(now).encode())
-        target = self._target(scope["path"].removeprefix(PREFIX))
+        target = self._targets.get(scope["path"])
         if target is None:
             await _plain(send, 404, b"No such feed.\n", [date])
             return
         method = scope["method"]
-        if method not in ("GET", "HEAD"):
+        if method != "GET" and method != "HEAD":
             await _plain(send, 405, b"Method Not Allowed\n", [date, (b"allow", ALLOW)])
             return
         spec, fmt = target
-        headers = _headers(scope)
-        state = await self._cache.state(spec)
-        encoding = choose_encoding(headers.get("accept-encoding"), ENCODINGS)
-        tag = etag(f"{state.etag_base}.{fmt}", encoding)
-        modified = last_modified(state.modified, now)
-        common = [
-            date,
-            (b"etag", tag.encode()),
-            (b"last-modified", http_date(modified).encode()),
-            (b"cache-control", f"public, max-age={spec.max_age}".encode()),
-            (b"vary", b"Accept-Encoding"),
-            (b"access-control-allow-origin", b"*"),
-        ]
-        if not_modified(headers, tag, state.modified, now):
-            await send({"type": "http.response.start", "status": 304, "headers": common})
+        accept, if_none_match, if_modified_since = _conditional_headers(scope["headers"])
+        state = self._cache.current(spec.key) or await self._cache.state(spec.key)
+        encoding = choose_encoding(accept)
+        rep = self._representation(spec, fmt, encoding, state)
+        modified = (
+            rep.last_modified
+            if now >= rep.ready_at
+            else http_date(last_modified(state.modified_us, now)).encode()
+        )
+        head = [date, (b"last-modified", modified), *rep.validators]
+        if not_modified(if_none_match, if_modified_since, rep.etag, state.modified_us, now):
+            await send({"type": "http.response.start", "status": 304, "headers": head})
             await send({"type": "http.response.body", "body": b""})
             return
         rendered = await self._cache.rendered(spec, fmt, state)
         body = rendered.encoded(encoding)
-        response_headers = [
-            (b"content-type", f"{MEDIA_TYPES[fmt]}; charset=utf-8".encode()),
-            (b"content-language", spec.language.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            *common,
-        ]
-        if encoding != "identity":
-            response_headers.append((b"content-encoding", encoding.encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+        head += rep.content
+        head.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": head})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
-    def _target(self, name: str) -> tuple[FeedSpec, Format] | None:
-        key, dot, fmt = name.rpartition(".")
-        spec = self._specs.get(key) if dot else None
-        if spec is None or fmt not in FORMATS:
-            return None
-        return spec, fmt  # type: ignore[return-value]
+    def _representation(
+        self, spec: FeedSpec, fmt: Format, encoding: Encoding, state: FeedState
+    ) -> Representation:
+        key = (spec.key, fmt, encoding)
+        rep = self._representations.get(key)
+        if rep is None or rep.state != state:
+            rep = _representation(spec, fmt, encoding, state)
+            self._representations[key] = rep
+        return rep
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    """Request headers by lower-case name; repeated ones joined as one list (RFC 9110 §5.3)."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+def _representation(
+    spec: FeedSpec, fmt: Format, encoding: Encoding, state: FeedState
+) -> Representation:
+    tag = etag(f"{state.etag_base}.{fmt}", encoding)
+    ready_at = change_second(state.modified_us)
+    content = [
+        (b"content-type", f"{MEDIA_TYPES[fmt]}; charset=utf-8".encode()),
+        (b"content-language", spec.language.encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if encoding != "identity":
+        content.append((b"content-encoding", encoding.encode()))
+    return Representation(
+        state=state,
+        etag=tag,
+        ready_at=ready_at,
+        last_modified=http_date(ready_at).encode(),
+        validators=[
+            (b"etag", tag.encode()),
+            (b"cache-control", f"public, max-age={spec.max_age}".encode()),
+            (b"vary", b"Accept-Encoding"),
+            (b"access-control-allow-origin", b"*"),
+        ],
+        content=content,
+    )
 
 
-async def _plain(
-    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
+def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ...]:
+    """Accept-Encoding, If-None-Match and If-Modified-Since; repeats joined (RFC 9110 §5.3)."""
+    found: dict[bytes, str] = {}
+    for name, value in raw:
+        if name in _WANTED:
+            text = value.decode("latin-1")
+            found[name] = f"{found[name]}, {text}" if name in found else text
+    return (
+        found.get(b"accept-encoding"),
+        found.get(b"if-none-match"),
+        found.get(b"if-modified-since"),
+    )
+
+
+_WANTED = frozenset({b"accept-encoding", b"if-none-match", b"if-modified-since"})
+
+
+async def _plain(send: Send, status: int, body: bytes, extra: Headers) -> None:
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
-        *(extra or []),
+        *extra,
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -3,10 +3,10 @@
 Reads go through an aiosqlite connection opened read-only; every write goes
 through one writer connection on its own thread (as datasette does), with
 ``BEGIN IMMEDIATE``, so the one write path in :mod:`store.writes` never
-contends with itself. A third, tiny connection answers "has anyone committed
-since I last looked?" with ``PRAGMA data_version``, which changes when any
-other connection, in any process, commits to the file: that is how every
-server worker notices an import or an API write on its very next request.
+contends with itself. :class:`~store.watch.CommitWatch` answers "has anyone committed since I last
+looked?" from the WAL index that every connection, in any process, updates on
+commit: that is how every server worker notices an import or an API write on
+its very next request.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from store.errors import StoreError
 from store.rows import ARTICLE_COLUMNS, article_from_row, from_us, to_us
 from store.schema import migrate, schema_version
 from store.types import Article, FeedVersion, Outcome
+from store.watch import CommitWatch
 
 T = TypeVar("T")
 
@@ -57,7 +58,7 @@ class SQLiteStore:
         path: Path,
         writer: sqlite3.Connection,
         reader: aiosqlite.Connection,
-        watcher: sqlite3.Connection,
+        watcher: CommitWatch,
         store_id: str,
         created: datetime,
     ) -> None:
@@ -68,7 +69,6 @@ class SQLiteStore:
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nashra-writer")
         self._reader = reader
         self._watcher = watcher
-        self._seen_version = self._data_version()
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
@@ -77,7 +77,7 @@ class SQLiteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await asyncio.to_thread(_open_writer, path)
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            watcher = _connect(path, readonly=True)
+            watcher = CommitWatch(path, _connect(path, readonly=True))
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
@@ -93,12 +93,8 @@ class SQLiteStore:
     # -- reads ---------------------------------------------------------------
 
     def changed(self) -> bool:
-        """Whether any connection has committed since the last call (cheap: no I/O on the DB)."""
-        current = self._data_version()
-        if current == self._seen_version:
-            return False
-        self._seen_version = current
-        return True
+        """Whether any connection has committed since the last call (about 0.1 µs)."""
+        return self._watcher.changed()
 
     async def feed_versions(self) -> dict[str, FeedVersion]:
         """Every feed's version; feeds never written to are absent."""
@@ -141,9 +137,6 @@ class SQLiteStore:
         return await self._run_write(lambda conn: writes.delete_article(conn, article_id, now))
 
     # -- internals -----------------------------------------------------------
-
-    def _data_version(self) -> int:
-        return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
 
     async def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
         try:

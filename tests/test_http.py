@@ -206,3 +206,33 @@ def test_healthz(loaded: TestClient) -> None:
     response = loaded.get("/healthz")
     assert response.status_code == 200
     assert "date" in response.headers
+
+
+def test_repeats_and_304s_render_and_compress_nothing(
+    loaded: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feeds.cache
+
+    calls: list[str] = []
+    real_render, real_gzip = feeds.cache.generator.render, feeds.cache.gzip.compress
+
+    def render(*args: Any, **kwargs: Any) -> bytes:
+        calls.append("render")
+        return real_render(*args, **kwargs)
+
+    def compress(*args: Any, **kwargs: Any) -> bytes:
+        calls.append("gzip")
+        return real_gzip(*args, **kwargs)
+
+    monkeypatch.setattr(feeds.cache.generator, "render", render)
+    monkeypatch.setattr(feeds.cache.gzip, "compress", compress)
+    first = loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"})
+    assert calls == ["render", "gzip"]
+    for _ in range(3):
+        assert loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"}).status_code == 200
+        again = loaded.get(
+            "/feeds/urdu.rss",
+            headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]},
+        )
+        assert again.status_code == 304
+    assert calls == ["render", "gzip"]

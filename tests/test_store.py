@@ -112,3 +112,11 @@ def test_another_connections_commit_is_noticed(tmp_path: Path) -> None:
         return store.changed(), store.changed()
 
     assert run(scenario, path) == (True, False)
+
+
+def test_commit_watch_without_the_shared_memory_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PRAGMA data_version fallback notices commits as the WAL-index reading does."""
+    monkeypatch.setattr("store.watch._map_shm", lambda path: None)
+    test_another_connections_commit_is_noticed(tmp_path)
