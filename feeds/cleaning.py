@@ -33,6 +33,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urljoin, urlsplit
@@ -75,9 +76,13 @@ _MAX_NAMED = 10
 
 def _remove_forbidden(value: str, field: str, warnings: list[CleaningWarning]) -> str:
     """``value`` without forbidden characters and with forbidden references marked ``_REMOVED``."""
-    removed = Counter(map(ord, _FORBIDDEN_CHAR.findall(value)))
-    text = _FORBIDDEN_CHAR.sub("", value)
-    text = _CHAR_REFERENCE.sub(partial(_mark_forbidden_reference, removed), text)
+    removed: Counter[int] = Counter()
+    text = value
+    if _FORBIDDEN_CHAR.search(value) is not None:
+        removed.update(map(ord, _FORBIDDEN_CHAR.findall(value)))
+        text = _FORBIDDEN_CHAR.sub("", value)
+    if "&#" in text:
+        text = _CHAR_REFERENCE.sub(partial(_mark_forbidden_reference, removed), text)
     if removed:
         warnings.append(CleaningWarning(field, _describe_removed(removed)))
     return _normalize_newlines(text)
@@ -120,6 +125,8 @@ def _describe_removed(removed: Counter[int]) -> str:
 
 
 def _normalize_newlines(text: str) -> str:
+    if "\r" not in text:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -186,6 +193,8 @@ _STRIP_ALL_TAGS = nh3.Cleaner(tags=set(), clean_content_tags=_DROPPED_WITH_CONTE
 #: deliberate and stay.
 _SPACES = " \t\n\u2028\u2029"
 _SPACE_RUN = re.compile(f"[{_SPACES}]+")
+#: Text without these has no markup and no reference: nh3 would hand it back unchanged.
+_MARKUP_OR_REFERENCE = re.compile("[<&>]")
 
 
 def clean_text(
@@ -197,7 +206,9 @@ def clean_text(
     multi-line one keeps its line breaks. Both are stripped.
     """
     text = _remove_forbidden(value, field, warnings)
-    text = html.unescape(_STRIP_ALL_TAGS.clean(text)).replace(_REMOVED, "")
+    if _MARKUP_OR_REFERENCE.search(text) is not None:
+        text = html.unescape(_STRIP_ALL_TAGS.clean(text))
+    text = text.replace(_REMOVED, "")
     text = _balance_bidi(_normalize_newlines(text))
     if single_line:
         return _SPACE_RUN.sub(" ", text).strip(" ")
@@ -244,33 +255,42 @@ def clean_html(value: str, base_url: str, field: str, warnings: list[CleaningWar
     absolute against ``base_url`` and any URL that is not http, https or
     mailto is dropped.
     """
-    cleaner = nh3.Cleaner(
-        tags=_TAGS,
-        clean_content_tags=_DROPPED_WITH_CONTENT,
-        attributes=_ATTRIBUTES,
-        attribute_filter=partial(_filter_attribute, base_url),
-        url_schemes=_URL_SCHEMES,
-    )
     text = _remove_forbidden(value, field, warnings)
-    for _ in range(_MAX_PASSES):
-        cleaned = _sanitize_once(text, cleaner)
-        if cleaned == text:
-            break
-        text = cleaned
+    token = _BASE_URL.set(base_url)
+    try:
+        for _ in range(_MAX_PASSES):
+            cleaned = _sanitize_once(text)
+            if cleaned == text:
+                break
+            text = cleaned
+    finally:
+        _BASE_URL.reset(token)
     return text
 
 
-def _sanitize_once(text: str, cleaner: nh3.Cleaner) -> str:
-    cleaned = _balance_bidi(_normalize_newlines(cleaner.clean(text).replace(_REMOVED, "")))
+def _sanitize_once(text: str) -> str:
+    cleaned = _balance_bidi(_normalize_newlines(_CLEANER.clean(text).replace(_REMOVED, "")))
     return _PRE_LINE_FEED.sub("\\1\n\n", cleaned)
 
 
-def _filter_attribute(base_url: str, element: str, attribute: str, value: str) -> str | None:
+def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     """nh3's attribute callback: balance bidi controls, make URLs absolute."""
     value = _balance_bidi(value.replace(_REMOVED, ""))
     if attribute in _URL_ATTRIBUTES:
-        return _absolute_url(value, base_url)
+        return _absolute_url(value, _BASE_URL.get())
     return value
+
+
+#: The article link relative URLs resolve against, for the one shared cleaner's callback
+#: (building an ``nh3.Cleaner`` costs more than a cleaning pass, so it is built once).
+_BASE_URL: ContextVar[str] = ContextVar("base_url")
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    clean_content_tags=_DROPPED_WITH_CONTENT,
+    attributes=_ATTRIBUTES,
+    attribute_filter=_filter_attribute,
+    url_schemes=_URL_SCHEMES,
+)
 
 
 def _absolute_url(url: str, base_url: str) -> str | None:

@@ -10,6 +10,7 @@ file of any size imports with flat memory.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import sys
@@ -25,9 +26,10 @@ from tqdm import tqdm
 from feeds.records import Problem, RecordError, validate_record
 from feeds.settings import Settings
 from store.sqlite import SQLiteStore
-from store.types import Article, Outcome
+from store.types import Article, Image, Outcome
 
 BATCH = 2000
+_FIELDS = [f.name for f in dataclasses.fields(Article) if f.name != "image"]
 PROGRESS_MIN_BYTES = 4 << 20  # a progress bar for files of 4 MiB and more, on a terminal
 
 
@@ -123,15 +125,23 @@ def _validate(
 
 
 def _spool_write(spool: IO[bytes], article: Article) -> None:
-    """One length-prefixed pickle per article: no memo shared across records."""
-    data = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+    """One length-prefixed pickle per article, of its fields as a plain tuple.
+
+    A tuple pickles several times faster than a slotted dataclass, whose
+    generated ``__getstate__`` walks ``dataclasses.fields`` on every call.
+    """
+    image = article.image
+    fields = tuple(getattr(article, name) for name in _FIELDS)
+    fields += ((image.url, image.type, image.length) if image else None,)
+    data = pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
     spool.write(len(data).to_bytes(4, "big"))
     spool.write(data)
 
 
 def _unspool(spool: IO[bytes]) -> Iterator[Article]:
     while header := spool.read(4):
-        yield pickle.loads(spool.read(int.from_bytes(header, "big")))
+        *fields, image = pickle.loads(spool.read(int.from_bytes(header, "big")))
+        yield Article(*fields, image=Image(*image) if image else None)
 
 
 def _batches(articles: Iterator[Article]) -> Iterator[list[Article]]:

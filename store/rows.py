@@ -42,7 +42,7 @@ def digest(article: Article) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def article_params(article: Article) -> tuple[object, ...]:
+def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
     """Values for the columns of :data:`ARTICLE_COLUMNS`, in that order."""
     image = article.image
     return (
@@ -62,7 +62,7 @@ def article_params(article: Article) -> tuple[object, ...]:
         image.type if image else None,
         image.length if image else None,
         json.dumps(sorted(article.feed_keys())),
-        digest(article),
+        article_digest,
     )
 
 

@@ -15,12 +15,12 @@ from datetime import datetime
 from store.rows import ARTICLE_COLUMNS, article_params, digest, to_us
 from store.types import Article, Outcome
 
-_INSERT_ARTICLE = f"""
-    INSERT INTO articles ({ARTICLE_COLUMNS})
-    VALUES ({", ".join("?" * len(ARTICLE_COLUMNS.split(",")))})
+_COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
+_UPSERT_ARTICLE = f"""
+    INSERT INTO articles (pk, {ARTICLE_COLUMNS})
+    VALUES (?, {", ".join("?" * len(_COLUMN_NAMES))})
     ON CONFLICT (id) DO UPDATE SET
-        {", ".join(f"{c} = excluded.{c}" for c in (c.strip() for c in ARTICLE_COLUMNS.split(",")))}
-    RETURNING pk
+        {", ".join(f"{c} = excluded.{c}" for c in _COLUMN_NAMES)}
 """
 _BUMP_VERSION = """
     INSERT INTO feed_versions (feed, version, modified_us) VALUES (?, 1, ?)
@@ -39,35 +39,53 @@ def put_articles(
     An identical record is unchanged; one whose ``updated`` is older than the
     stored one's is stale and kept out; any other replaces the stored article.
     Within one batch, a later record with the same id sees the earlier one.
+    Decisions are made first and written with one ``executemany`` per
+    statement: a batch costs a handful of statements, not several per article.
     """
     outcomes: list[Outcome] = []
-    touched: set[str] = set()
     with _transaction(conn):
         stored = _stored_state(conn, {a.id for a in articles})
+        (next_pk,) = conn.execute("SELECT coalesce(max(pk), 0) + 1 FROM articles").fetchone()
+        written: dict[int, tuple[Article, str]] = {}  # by pk: the last version, its digest
+        replaced: set[int] = set()  # pks whose old feed entries go
+        touched: set[str] = set()
         for article in articles:
             previous = stored.get(article.id)
             new_digest = digest(article)
-            if previous is not None:
-                _pk, old_digest, old_updated_us, old_feeds = previous
+            if previous is None:
+                pk, outcome = next_pk, Outcome.ADDED
+                next_pk += 1
+            else:
+                pk, old_digest, old_updated_us, old_feeds = previous
                 if old_digest == new_digest:
                     outcomes.append(Outcome.UNCHANGED)
                     continue
                 if to_us(article.updated) < old_updated_us:
                     outcomes.append(Outcome.STALE)
                     continue
-            (pk,) = conn.execute(_INSERT_ARTICLE, article_params(article)).fetchone()
-            feeds = article.feed_keys()
-            if previous is not None:
-                conn.execute("DELETE FROM feed_entries WHERE article = ?", (pk,))
+                outcome = Outcome.UPDATED
                 touched.update(old_feeds)
-            published_us = to_us(article.published)
-            conn.executemany(
-                "INSERT INTO feed_entries (feed, published_us, article) VALUES (?, ?, ?)",
-                [(feed, published_us, pk) for feed in feeds],
-            )
+                if pk not in written:
+                    replaced.add(pk)
+            feeds = article.feed_keys()
             touched.update(feeds)
+            written[pk] = (article, new_digest)
             stored[article.id] = (pk, new_digest, to_us(article.updated), feeds)
-            outcomes.append(Outcome.ADDED if previous is None else Outcome.UPDATED)
+            outcomes.append(outcome)
+        conn.executemany(
+            _UPSERT_ARTICLE, [(pk, *article_params(a, d)) for pk, (a, d) in written.items()]
+        )
+        conn.executemany(
+            "DELETE FROM feed_entries WHERE article = ?", [(pk,) for pk in sorted(replaced)]
+        )
+        conn.executemany(
+            "INSERT INTO feed_entries (feed, published_us, article) VALUES (?, ?, ?)",
+            [
+                (feed, to_us(a.published), pk)
+                for pk, (a, _) in written.items()
+                for feed in a.feed_keys()
+            ],
+        )
         _bump(conn, touched, now)
     return outcomes
 
