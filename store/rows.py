@@ -30,16 +30,20 @@ def from_us(us: int) -> datetime:
 
 
 def digest(article: Article) -> str:
-    """A hash of every field, so an identical re-import is recognized as unchanged."""
+    """A hash of every field, so an identical re-import is recognized as unchanged.
+
+    Fields are joined with a separator that cleaned text cannot hold (U+0000),
+    each prefixed by its length, so no two different articles join alike.
+    """
     image = article.image
-    fields = [
+    fields = (
         article.id, article.title, article.link, article.published.isoformat(),
-        article.updated.isoformat(), list(article.categories), article.language,
-        article.author, article.summary, article.content, article.breaking,
-        [image.url, image.type, image.length] if image else None,
-    ]  # fmt: skip
-    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+        article.updated.isoformat(), "\x1e".join(article.categories), article.language,
+        article.author, article.summary, article.content, str(article.breaking),
+        f"{image.url}\x1e{image.type}\x1e{image.length}" if image else None,
+    )  # fmt: skip
+    joined = "\x00".join("\x01" if f is None else f"{len(f)}:{f}" for f in fields)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
