@@ -33,11 +33,17 @@ Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
-    """What a feed's validators are made of, known without reading its articles."""
+    """What a feed's validators are made of, known without reading its articles.
+
+    ``modified_us`` is when its visible content last changed, by a write or
+    by time (an embargo ending, a breaking article expiring); ``next_us`` is
+    when it next changes by time, if ever: no cache may keep it past that.
+    """
 
     version: int
     modified_us: int
     etag_base: str
+    next_us: int | None = None
 
 
 @dataclass(slots=True)
@@ -70,21 +76,30 @@ class FeedCache:
         self._titles = {c.slug: c.title for c in settings.categories}
         self._etag_prefix = f"{store.store_id}.{settings.fingerprint()}."
         self._states: dict[str, FeedState] | None = None
+        self._next_change_us: int | None = None  # the soonest self-timed change of any feed
         self._loading: asyncio.Future[None] | None = None
         self._rendered: dict[tuple[str, Format], RenderedFeed] = {}
         self._rendering: dict[tuple[str, Format, FeedState], asyncio.Future[RenderedFeed]] = {}
         self._never_written = FeedState(0, to_us(store.created), f"{self._etag_prefix}0")
 
-    def current(self, key: str) -> FeedState | None:
-        """The feed's state if it is known to be current, without waiting; else None."""
-        if self._states is None or self._store.changed():
+    def current(self, key: str, now: float) -> FeedState | None:
+        """The feed's state if it is known to be current at ``now``, without waiting; else None.
+
+        Known means: no connection committed since the states were read, and
+        no feed's self-timed change has come since.
+        """
+        if (
+            self._states is None
+            or self._store.changed()
+            or (self._next_change_us is not None and now * 1_000_000 >= self._next_change_us)
+        ):
             self._states = None
             return None
         return self._states.get(key, self._never_written)
 
     async def state(self, key: str) -> FeedState:
         """The feed's current state, fresh as of the latest commit by any process."""
-        while (found := self.current(key)) is None:
+        while (found := self.current(key, self._clock())) is None:
             if self._loading is None:
                 self._loading = asyncio.ensure_future(self._load())
             loading = self._loading
@@ -109,11 +124,16 @@ class FeedCache:
         return await asyncio.shield(pending)
 
     async def _load(self) -> None:
-        versions = await self._store.feed_versions()
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        times = await self._store.feed_times(now)
         self._states = {
-            key: FeedState(v.version, to_us(v.modified), f"{self._etag_prefix}{v.version}")
-            for key, v in versions.items()
+            key: FeedState(
+                t.version, t.changed_us, f"{self._etag_prefix}{t.version}.{t.changed_us}", t.next_us
+            )
+            for key, t in times.items()
         }
+        upcoming = [t.next_us for t in times.values() if t.next_us is not None]
+        self._next_change_us = min(upcoming) if upcoming else None
 
     async def _render(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
         options = self._settings.feeds

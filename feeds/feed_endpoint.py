@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.types import Receive, Scope, Send
 
@@ -42,7 +43,7 @@ class Representation:
     etag: str
     ready_at: int  # from this second on, Last-Modified is the fixed ``last_modified``
     last_modified: bytes
-    validators: Headers  # ETag, Cache-Control, Vary, CORS: sent with 200 and 304 alike
+    validators: Headers  # ETag, Vary, CORS: sent with 200 and 304 alike
     content: Headers  # Content-Type, Content-Language, Content-Encoding…
 
 
@@ -58,7 +59,8 @@ class FeedEndpoint:
         self._representations: dict[tuple[str, Format, Encoding], Representation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        now = int(self._clock())
+        clock = self._clock()
+        now = int(clock)
         date = (b"date", http_date(now).encode())
         target = self._targets.get(scope["path"])
         if target is None:
@@ -70,7 +72,7 @@ class FeedEndpoint:
             return
         spec, fmt = target
         accept, if_none_match, if_modified_since = _conditional_headers(scope["headers"])
-        state = self._cache.current(spec.key) or await self._cache.state(spec.key)
+        state = self._cache.current(spec.key, clock) or await self._cache.state(spec.key)
         encoding = choose_encoding(accept)
         rep = self._representation(spec, fmt, encoding, state)
         modified = (
@@ -78,7 +80,12 @@ class FeedEndpoint:
             if now >= rep.ready_at
             else http_date(last_modified(state.modified_us, now)).encode()
         )
-        head = [date, (b"last-modified", modified), *rep.validators]
+        head = [
+            date,
+            (b"last-modified", modified),
+            _cache_control(spec, state, clock),
+            *rep.validators,
+        ]
         if not_modified(if_none_match, if_modified_since, rep.etag, state.modified_us, now):
             await send({"type": "http.response.start", "status": 304, "headers": head})
             await send({"type": "http.response.body", "body": b""})
@@ -120,12 +127,24 @@ def _representation(
         last_modified=http_date(ready_at).encode(),
         validators=[
             (b"etag", tag.encode()),
-            (b"cache-control", f"public, max-age={spec.max_age}".encode()),
             (b"vary", b"Accept-Encoding"),
             (b"access-control-allow-origin", b"*"),
         ],
         content=content,
     )
+
+
+def _cache_control(spec: FeedSpec, state: FeedState, now: float) -> tuple[bytes, bytes]:
+    """``public, max-age=…``: the feed's, or less when the feed changes by itself sooner."""
+    max_age = spec.max_age
+    if state.next_us is not None:
+        max_age = max(0, min(max_age, int(state.next_us / 1_000_000 - now)))
+    return _cache_control_header(max_age)
+
+
+@lru_cache(maxsize=1024)
+def _cache_control_header(max_age: int) -> tuple[bytes, bytes]:
+    return (b"cache-control", f"public, max-age={max_age}".encode())
 
 
 def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ...]:

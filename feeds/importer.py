@@ -141,7 +141,9 @@ def _spool_write(spool: IO[bytes], article: Article) -> None:
 def _unspool(spool: IO[bytes]) -> Iterator[Article]:
     while header := spool.read(4):
         *fields, image = pickle.loads(spool.read(int.from_bytes(header, "big")))
-        yield Article(*fields, image=Image(*image) if image else None)
+        yield Article(
+            **dict(zip(_FIELDS, fields, strict=True)), image=Image(*image) if image else None
+        )
 
 
 def _batches(articles: Iterator[Article]) -> Iterator[list[Article]]:

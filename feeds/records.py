@@ -22,7 +22,7 @@ from store.types import Article, Image
 
 FIELDS = frozenset(
     {"id", "title", "link", "published", "updated", "author", "summary", "content",
-     "categories", "language", "breaking", "image"}
+     "categories", "language", "breaking", "breaking_until", "image"}
 )  # fmt: skip
 IMAGE_FIELDS = frozenset({"url", "type", "length"})
 MAX_ID_LENGTH = 512
@@ -99,6 +99,7 @@ class _Checker:
         summary = self.text("summary", single_line=False)
         content = self.html("content", link)
         breaking = self.typed("breaking", bool, "a boolean", default=False)
+        breaking_until = self.moment("breaking_until", required=False)
         image = self.image()
         if self.problems:
             return None
@@ -107,6 +108,7 @@ class _Checker:
             id=article_id, title=title, link=link, published=published, updated=updated,
             categories=tuple(categories), language=language, author=author,
             summary=summary, content=content, breaking=breaking, image=image,
+            breaking_until=breaking_until,
         )  # fmt: skip
 
     def typed(self, name: str, kind: type, described: str, *, default: Any = None) -> Any:

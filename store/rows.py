@@ -15,7 +15,8 @@ _MICROSECOND = timedelta(microseconds=1)
 #: Column order shared by the writes and the reads of ``articles``.
 ARTICLE_COLUMNS = (
     "id, title, link, published, updated, updated_us, categories, language, author, "
-    "summary, content, breaking, image_url, image_type, image_length, feeds, digest"
+    "summary, content, breaking, breaking_until, image_url, image_type, image_length, feeds, "
+    "digest"
 )
 
 
@@ -41,6 +42,7 @@ def digest(article: Article) -> str:
         article.updated.isoformat(), "\x1e".join(article.categories), article.language,
         article.author, article.summary, article.content, str(article.breaking),
         f"{image.url}\x1e{image.type}\x1e{image.length}" if image else None,
+        article.breaking_until.isoformat() if article.breaking_until else None,
     )  # fmt: skip
     joined = "\x00".join("\x01" if f is None else f"{len(f)}:{f}" for f in fields)
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
@@ -62,6 +64,7 @@ def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
         article.summary,
         article.content,
         int(article.breaking),
+        article.breaking_until.isoformat() if article.breaking_until else None,
         image.url if image else None,
         image.type if image else None,
         image.length if image else None,
@@ -74,7 +77,8 @@ def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
     """The :class:`Article` of a row selected with :data:`ARTICLE_COLUMNS`."""
     (
         id_, title, link, published, updated, _updated_us, categories, language, author,
-        summary, content, breaking, image_url, image_type, image_length, _feeds, _digest,
+        summary, content, breaking, breaking_until, image_url, image_type, image_length, _feeds,
+        _digest,
     ) = row  # fmt: skip
     image = (
         Image(url=str(image_url), type=str(image_type), length=int(image_length))  # type: ignore[call-overload]
@@ -94,4 +98,5 @@ def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
         content=None if content is None else str(content),
         breaking=bool(breaking),
         image=image,
+        breaking_until=datetime.fromisoformat(str(breaking_until)) if breaking_until else None,
     )

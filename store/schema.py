@@ -12,7 +12,8 @@ import sqlite3
 from datetime import UTC, datetime
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: articles, feed membership, per-feed versions, store identity
+    # 1: articles, feed membership (with breaking-news expiry), per-feed versions,
+    # the queue of WebSub hub notifications, store identity
     """
     CREATE TABLE meta (
         key TEXT PRIMARY KEY,
@@ -33,6 +34,7 @@ MIGRATIONS: tuple[str, ...] = (
         summary TEXT,
         content TEXT,
         breaking INTEGER NOT NULL,
+        breaking_until TEXT,
         image_url TEXT,
         image_type TEXT,
         image_length INTEGER,
@@ -44,15 +46,26 @@ MIGRATIONS: tuple[str, ...] = (
         feed TEXT NOT NULL,
         published_us INTEGER NOT NULL,
         article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
+        expires_us INTEGER,
         PRIMARY KEY (feed, published_us, article)
     ) WITHOUT ROWID;
 
     CREATE INDEX feed_entries_by_article ON feed_entries (article);
 
+    CREATE INDEX feed_entries_expiring ON feed_entries (feed, expires_us)
+        WHERE expires_us IS NOT NULL;
+
     CREATE TABLE feed_versions (
         feed TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
         modified_us INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE hub_queue (
+        feed TEXT PRIMARY KEY,
+        due_us INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
     ) WITHOUT ROWID;
     """,
 )

@@ -25,7 +25,7 @@ from store import writes
 from store.errors import StoreError
 from store.rows import ARTICLE_COLUMNS, article_from_row, from_us, to_us
 from store.schema import migrate, schema_version
-from store.types import Article, FeedVersion, Outcome
+from store.types import Article, FeedTimes, FeedVersion, Outcome
 from store.watch import CommitWatch
 
 T = TypeVar("T")
@@ -33,9 +33,24 @@ T = TypeVar("T")
 _FEED_QUERY = f"""
     SELECT {", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))}
     FROM feed_entries AS e JOIN articles AS a ON a.pk = e.article
-    WHERE e.feed = ? AND e.published_us <= ?
+    WHERE e.feed = ?1 AND e.published_us <= ?2 AND (e.expires_us IS NULL OR e.expires_us > ?2)
     ORDER BY e.published_us DESC, e.article DESC
-    LIMIT ?
+    LIMIT ?3
+"""
+# Per feed: its version, and the moments around ``now`` at which its visible
+# content changes by itself (an embargo ending, a breaking article expiring).
+# Each subquery is one seek in feed_entries' primary key or expiry index.
+_FEED_TIMES_QUERY = """
+    SELECT v.feed, v.version, v.modified_us,
+        max(
+            coalesce((SELECT max(published_us) FROM feed_entries
+                WHERE feed = v.feed AND published_us <= ?1 AND published_us > v.modified_us), 0),
+            coalesce((SELECT max(expires_us) FROM feed_entries
+                WHERE feed = v.feed AND expires_us <= ?1 AND expires_us > v.modified_us), 0)
+        ),
+        (SELECT min(published_us) FROM feed_entries WHERE feed = v.feed AND published_us > ?1),
+        (SELECT min(expires_us) FROM feed_entries WHERE feed = v.feed AND expires_us > ?1)
+    FROM feed_versions AS v
 """
 
 
@@ -100,6 +115,17 @@ class SQLiteStore:
         """Every feed's version; feeds never written to are absent."""
         rows = await self._read("SELECT feed, version, modified_us FROM feed_versions", ())
         return {feed: FeedVersion(feed, version, from_us(us)) for feed, version, us in rows}
+
+    async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:
+        """Every feed's version and self-timed changes around ``now``; unwritten feeds absent."""
+        rows = await self._read(_FEED_TIMES_QUERY, (to_us(now),))
+        times = {}
+        for feed, version, modified_us, passed_us, next_published, next_expiry in rows:
+            upcoming = [t for t in (next_published, next_expiry) if t is not None]
+            times[feed] = FeedTimes(
+                feed, version, modified_us, passed_us or None, min(upcoming) if upcoming else None
+            )
+        return times
 
     async def feed_articles(self, feed: str, limit: int, now: datetime) -> list[Article]:
         """The newest ``limit`` articles of ``feed`` published by ``now``, newest first."""

@@ -40,6 +40,7 @@ class Article:
     content: str | None = None
     breaking: bool = False
     image: Image | None = None
+    breaking_until: datetime | None = None  # leaves the breaking feed by itself then
 
     def feed_keys(self) -> frozenset[str]:
         """Every feed this article belongs to: its categories, ``all``, maybe ``breaking``."""
@@ -56,6 +57,28 @@ class Outcome(enum.Enum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     STALE = "stale"  # its `updated` is older than the stored one's: kept out
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTimes:
+    """A feed's version and the moments its visible content changes by itself.
+
+    An embargoed article appears when its ``published`` time comes; a
+    breaking article leaves the breaking feed at its ``breaking_until``. So
+    beside the version bumped by writes, a feed has a last such moment that
+    has passed (it changed the feed without a write) and a next one.
+    """
+
+    feed: str
+    version: int
+    modified_us: int  # the last write that touched the feed
+    passed_us: int | None  # the latest appearance or expiry at or before now
+    next_us: int | None  # the next one after now
+
+    @property
+    def changed_us(self) -> int:
+        """When the feed's visible content last changed, by a write or by time."""
+        return max(self.modified_us, self.passed_us or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from store.rows import ARTICLE_COLUMNS, article_params, digest, to_us
-from store.types import Article, Outcome
+from store.types import BREAKING_FEED, Article, Outcome
 
 _COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
 _UPSERT_ARTICLE = f"""
@@ -27,6 +27,10 @@ _BUMP_VERSION = """
     ON CONFLICT (feed) DO UPDATE SET
         version = version + 1,
         modified_us = max(modified_us, excluded.modified_us)
+"""
+_QUEUE_HUB_NOTIFICATION = """
+    INSERT INTO hub_queue (feed, due_us) VALUES (?, ?)
+    ON CONFLICT (feed) DO UPDATE SET due_us = min(due_us, excluded.due_us)
 """
 _CHUNK = 500  # ids per IN (...) lookup, well under SQLite's variable limit
 
@@ -79,9 +83,10 @@ def put_articles(
             "DELETE FROM feed_entries WHERE article = ?", [(pk,) for pk in sorted(replaced)]
         )
         conn.executemany(
-            "INSERT INTO feed_entries (feed, published_us, article) VALUES (?, ?, ?)",
+            "INSERT INTO feed_entries (feed, published_us, article, expires_us)"
+            " VALUES (?, ?, ?, ?)",
             [
-                (feed, to_us(a.published), pk)
+                (feed, to_us(a.published), pk, _expiry(a, feed))
                 for pk, (a, _) in written.items()
                 for feed in a.feed_keys()
             ],
@@ -120,9 +125,27 @@ def _stored_state(
     return state
 
 
+def _expiry(article: Article, feed: str) -> int | None:
+    """When the article leaves ``feed`` by itself: only the breaking feed, at breaking_until."""
+    if feed == BREAKING_FEED and article.breaking_until is not None:
+        return to_us(article.breaking_until)
+    return None
+
+
 def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:
+    """New versions for ``feeds``, a hub notification queued for each, and old expiries purged.
+
+    Expired breaking entries are deleted here so that the breaking feed's
+    index range holds only live rows; they already left the feed when their
+    time came (the feed query filters them), so this changes nothing visible.
+    """
     modified = to_us(now)
-    conn.executemany(_BUMP_VERSION, [(feed, modified) for feed in sorted(feeds)])
+    rows = [(feed, modified) for feed in sorted(feeds)]
+    conn.executemany(_BUMP_VERSION, rows)
+    conn.executemany(_QUEUE_HUB_NOTIFICATION, rows)
+    conn.execute(
+        "DELETE FROM feed_entries WHERE feed = ? AND expires_us <= ?", (BREAKING_FEED, modified)
+    )
 
 
 class _transaction:
