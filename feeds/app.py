@@ -16,15 +16,17 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from feeds.api import api_routes
 from feeds.cache import Clock, FeedCache
 from feeds.conditional import http_date
 from feeds.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.index_page import index_html
 from feeds.settings import Settings, config_path, load_settings
 from feeds.spec import feed_specs
+from feeds.websub import HubNotifier
 from store.errors import StoreError
 from store.sqlite import SQLiteStore
 
@@ -37,10 +39,15 @@ class NashraApp:
         self.clock = clock
         self.specs = feed_specs(settings)
         self.feeds: FeedEndpoint | None = None
+        # set in the lifespan, for the API and the WebSub notifier
+        self.store: SQLiteStore | None = None
+        self.cache: FeedCache | None = None
+        self.notifier: HubNotifier | None = None
         self.web = Starlette(
             routes=[
                 Route("/", self.index, methods=["GET"]),
                 Route("/healthz", self.healthz, methods=["GET"]),
+                Mount("/api", routes=api_routes(self)),
             ],
             lifespan=self.lifespan,
             exception_handlers={404: self.not_found},
@@ -59,12 +66,17 @@ class NashraApp:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         store = await SQLiteStore.open(self.settings.store.path)
-        app.state.store = store
-        cache = FeedCache(store, self.settings, self.clock)
-        self.feeds = FeedEndpoint(self.specs, cache, self.clock)
+        app.state.store = self.store = store
+        self.cache = FeedCache(store, self.settings, self.clock)
+        self.feeds = FeedEndpoint(self.specs, self.cache, self.clock)
+        if self.settings.websub.hub:
+            self.notifier = HubNotifier(store, self.specs, self.settings.websub.hub, self.clock)
+            await self.notifier.start()
         try:
             yield
         finally:
+            if self.notifier is not None:
+                await self.notifier.stop()
             await store.close()
 
     async def index(self, request: Request) -> Response:

@@ -120,6 +120,9 @@ def _representation(
     ]
     if encoding != "identity":
         content.append((b"content-encoding", encoding.encode()))
+    links = []
+    if spec.hub:  # WebSub discovery (W3C WebSub §4): the hub and the topic's self URL
+        links = [(b"link", f'<{spec.hub}>; rel="hub", <{spec.url(fmt)}>; rel="self"'.encode())]
     return Representation(
         state=state,
         etag=tag,
@@ -129,6 +132,7 @@ def _representation(
             (b"etag", tag.encode()),
             (b"vary", b"Accept-Encoding"),
             (b"access-control-allow-origin", b"*"),
+            *links,
         ],
         content=content,
     )

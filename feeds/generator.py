@@ -27,6 +27,7 @@ from lxml import etree
 from feeds.entries import EntryView
 from feeds.spec import FeedSpec, Format
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPES: dict[Format, str] = {
@@ -37,13 +38,18 @@ GENERATOR = "nashra"
 
 
 class FeedFixes(BaseExtension):
-    """Feed-level fixes on feedgen's element tree."""
+    """Feed-level fixes and additions on feedgen's element tree."""
 
     alternate = ""
+    hub: str | None = None
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         channel = feed[0]
         channel.find("link").text = self.alternate
+        if self.hub:  # feedgen writes only the first rel="self" atom:link into RSS
+            self_link = channel.find(f"{{{ATOM_NS}}}link")
+            hub = etree.Element(f"{{{ATOM_NS}}}link", href=self.hub, rel="hub")
+            self_link.addnext(hub)
         return feed
 
 
@@ -103,6 +109,7 @@ def _feed(
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("nashra", FeedFixes, EntryFixes, atom=True, rss=True)
     fg.nashra.alternate = spec.site_link
+    fg.nashra.hub = spec.hub
     fg.id(spec.atom_id)
     fg.title(spec.title)
     fg.subtitle(spec.description)  # also the RSS channel description
@@ -110,6 +117,8 @@ def _feed(
     fg.author({"name": spec.site_title, "uri": spec.site_link})  # Atom only: no e-mail
     fg.link(href=spec.url(fmt), rel="self", type=MEDIA_TYPES[fmt])
     fg.link(href=spec.site_link, rel="alternate", type="text/html")
+    if spec.hub:
+        fg.link(href=spec.hub, rel="hub")  # Atom; RSS gets it from FeedFixes
     fg.lastBuildDate(modified)  # also Atom <updated>
     fg.pubDate(modified)
     fg.generator(GENERATOR, version=version)

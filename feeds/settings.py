@@ -38,7 +38,7 @@ SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 #: Characters XML 1.0 cannot carry: a title holding one would break every feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-_TOP_LEVEL_KEYS: Final = ("site", "feeds", "store", "categories")
+_TOP_LEVEL_KEYS: Final = ("site", "feeds", "store", "categories", "api", "websub", "tokens")
 
 
 class ConfigError(NashraError):
@@ -104,6 +104,33 @@ class StoreOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """Limits of the publishing API."""
+
+    max_batch: int = 100  # articles in one POST
+    max_body: int = 8 << 20  # bytes of one request body
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubOptions:
+    """The WebSub hub to announce and notify; None: no WebSub."""
+
+    hub: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A publishing API token: its name, the hash of its secret, the categories it may write.
+
+    ``categories`` None means every category.
+    """
+
+    name: str
+    hash: str  # "sha256:" and 64 hex digits of the SHA-256 of the token
+    categories: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything nashra is configured with; ``source`` is the file it came from."""
 
@@ -112,6 +139,9 @@ class Settings:
     store: StoreOptions
     categories: tuple[Category, ...]
     source: Path | None = None
+    api: ApiOptions = ApiOptions()
+    websub: WebSubOptions = WebSubOptions()
+    tokens: tuple[Token, ...] = ()
 
     def category(self, slug: str) -> Category | None:
         """The category with this slug, or ``None``."""
@@ -128,6 +158,7 @@ class Settings:
                 "site": asdict(self.site),
                 "feeds": asdict(self.feeds),
                 "categories": [asdict(category) for category in self.categories],
+                "websub": asdict(self.websub),
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -185,7 +216,57 @@ def parse_settings(
         store=StoreOptions(db) if db is not None else store,
         categories=categories,
         source=source,
+        api=_parse_api(root.table("api")),
+        websub=_parse_websub(root.table("websub")),
+        tokens=_parse_tokens(root.tables("tokens"), {c.slug for c in categories}),
     )
+
+
+_TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _parse_api(table: _Table) -> ApiOptions:
+    table.reject_unknown(("max_batch", "max_body"))
+    defaults = ApiOptions()
+    return ApiOptions(
+        max_batch=table.integer("max_batch", defaults.max_batch, minimum=1, maximum=10_000),
+        max_body=table.integer("max_body", defaults.max_body, minimum=1024),
+    )
+
+
+def _parse_websub(table: _Table) -> WebSubOptions:
+    table.reject_unknown(("hub",))
+    if "hub" not in table.data:
+        return WebSubOptions()
+    hub = table.text("hub")
+    parts = urlsplit(hub)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in hub):
+        raise table.error("hub", f"must be an absolute http(s) URL, got {hub!r}")
+    return WebSubOptions(hub=hub)
+
+
+def _parse_tokens(tables: Sequence[_Table], slugs: set[str]) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    names: set[str] = set()
+    for table in tables:
+        table.reject_unknown(("name", "hash", "categories"))
+        name = table.text("name")
+        if name in names:
+            raise table.error("name", f"duplicate token name {name!r}")
+        names.add(name)
+        digest = table.text("hash")
+        if not _TOKEN_HASH.fullmatch(digest):
+            raise table.error(
+                "hash", "must be 'sha256:' and 64 hex digits (see `nashra token create`)"
+            )
+        scope = table.value("categories", list, None)
+        if scope is not None:
+            for index, slug in enumerate(scope):
+                if slug not in slugs:
+                    raise table.error(f"categories[{index}]", f"unknown category {slug!r}")
+            scope = frozenset(scope)
+        tokens.append(Token(name, digest, scope))
+    return tuple(tokens)
 
 
 _TAG_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
@@ -276,6 +357,7 @@ _TYPE_NAMES: Final[dict[type, str]] = {
     bool: "a boolean (true or false)",
     int: "an integer",
     str: "a string",
+    list: "an array",
 }
 
 

@@ -52,6 +52,7 @@ class FeedSpec:
     site_link: str
     max_age: int
     tag_prefix: str
+    hub: str | None = None  # the WebSub hub, announced with rel="hub"
 
     @property
     def direction(self) -> Direction:
@@ -89,7 +90,10 @@ def feed_specs(settings: Settings) -> dict[str, FeedSpec]:
     primary = site.language.split("-")[0]
 
     def spec(key: str, title: str, description: str, language: str, max_age: int) -> FeedSpec:
-        return FeedSpec(key, title, description, language, site.title, site.link, max_age, prefix)
+        return FeedSpec(
+            key, title, description, language, site.title, site.link, max_age, prefix,
+            settings.websub.hub,
+        )  # fmt: skip
 
     specs = {
         c.slug: spec(

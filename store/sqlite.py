@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from store import writes
+from store import hub_queue, writes
 from store.errors import StoreError
 from store.rows import ARTICLE_COLUMNS, article_from_row, from_us, to_us
 from store.schema import migrate, schema_version
@@ -107,6 +107,10 @@ class SQLiteStore:
 
     # -- reads ---------------------------------------------------------------
 
+    def watch(self) -> CommitWatch:
+        """A commit watch of its own, for a consumer other than the feed cache."""
+        return CommitWatch(self.path, _connect(self.path, readonly=True))
+
     def changed(self) -> bool:
         """Whether any connection has committed since the last call (about 0.1 µs)."""
         return self._watcher.changed()
@@ -161,6 +165,43 @@ class SQLiteStore:
     async def delete_article(self, article_id: str) -> bool:
         now = datetime.now(UTC)
         return await self._run_write(lambda conn: writes.delete_article(conn, article_id, now))
+
+    # -- the WebSub hub queue ----------------------------------------------------
+
+    async def claim_hub_notifications(self, now: datetime, lease: float) -> list[tuple[str, int]]:
+        """Feeds whose hub notification is due, each leased for ``lease`` seconds.
+
+        Returns (feed, attempts so far). A lease keeps other worker processes
+        from sending the same notification; one not finished in time is due
+        again when it ends.
+        """
+        return await self._run_write(lambda conn: hub_queue.claim(conn, to_us(now), lease))
+
+    async def hub_notification_sent(self, feed: str, claimed_at: datetime, lease: float) -> None:
+        """Forget ``feed``'s notification, unless a newer change queued it again meanwhile.
+
+        ``claimed_at`` and ``lease`` are those given to :meth:`claim_hub_notifications`.
+        """
+        await self._run_write(lambda conn: hub_queue.sent(conn, feed, to_us(claimed_at), lease))
+
+    async def hub_notification_failed(
+        self, feed: str, claimed_at: datetime, lease: float, retry_at: datetime, error: str
+    ) -> None:
+        """Count a failed attempt and make the notification due again at ``retry_at``."""
+        await self._run_write(
+            lambda conn: hub_queue.failed(
+                conn, feed, to_us(claimed_at), lease, to_us(retry_at), error
+            )
+        )
+
+    async def next_hub_notification(self) -> datetime | None:
+        """When the soonest queued notification is due, if any."""
+        rows = await self._read("SELECT min(due_us) FROM hub_queue", ())
+        return from_us(int(rows[0][0])) if rows and rows[0][0] is not None else None
+
+    async def queue_hub_notifications(self, feeds: Sequence[str], due: datetime) -> None:
+        """Queue notifications for ``feeds`` (changes that came by time, not by a write)."""
+        await self._run_write(lambda conn: hub_queue.queue(conn, feeds, to_us(due)))
 
     # -- internals -----------------------------------------------------------
 

@@ -47,7 +47,7 @@ def put_articles(
     statement: a batch costs a handful of statements, not several per article.
     """
     outcomes: list[Outcome] = []
-    with _transaction(conn):
+    with transaction(conn):
         stored = _stored_state(conn, {a.id for a in articles})
         (next_pk,) = conn.execute("SELECT coalesce(max(pk), 0) + 1 FROM articles").fetchone()
         written: dict[int, tuple[Article, str]] = {}  # by pk: the last version, its digest
@@ -97,7 +97,7 @@ def put_articles(
 
 def delete_article(conn: sqlite3.Connection, article_id: str, now: datetime) -> bool:
     """Remove an article from the store and every feed; whether it existed."""
-    with _transaction(conn):
+    with transaction(conn):
         row = conn.execute(
             "DELETE FROM articles WHERE id = ? RETURNING feeds", (article_id,)
         ).fetchone()
@@ -148,7 +148,7 @@ def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None
     )
 
 
-class _transaction:
+class transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
