@@ -16,6 +16,7 @@ from typing import IO
 
 from feeds.importer import ImportSummary, import_file
 from feeds.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
+from feeds.tokens import new_token
 from store.errors import NashraError
 from store.sqlite import SQLiteStore
 
@@ -81,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
         help="do nothing if the store already holds articles (used to load the demo)",
     )
     imp.set_defaults(run=_import)
+
+    token = commands.add_parser(
+        "token", help="manage publishing API tokens", description="Manage publishing API tokens."
+    )
+    token_commands = token.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    create = token_commands.add_parser(
+        "create",
+        help="make a new API token",
+        description="Make a new random API token: print it once, and the [[tokens]] lines "
+        "to add to the config file (they hold only its hash).",
+    )
+    create.add_argument("name", metavar="NAME", help="the token's name, shown in the server log")
+    create.add_argument(
+        "--categories",
+        metavar="SLUGS",
+        help="comma-separated category slugs the token may write (default: every category)",
+    )
+    create.set_defaults(run=_token_create)
     return parser
 
 
@@ -113,6 +132,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return asyncio.run(_import_async(args, settings))
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    categories = args.categories.split(",") if args.categories is not None else None
+    token, config_lines = new_token(args.name, categories)
+    print("Token (shown only this once; give it to the client, nashra keeps only its hash):")
+    print(token)
+    print()
+    print("Add to the config file:")
+    print(config_lines, end="")
+    return 0
 
 
 async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
