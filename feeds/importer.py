@@ -111,6 +111,10 @@ def _validate(
                 rejected += 1
                 report(describe(number, None, Problem("", f"is not valid JSON ({error})")))
                 continue
+            except RecursionError:  # arrays or objects nested thousands deep
+                rejected += 1
+                report(describe(number, None, Problem("", "is nested too deeply")))
+                continue
             try:
                 valid = validate_record(data, settings, number)
             except RecordError as error:

@@ -26,6 +26,7 @@ FIELDS = frozenset(
 )  # fmt: skip
 IMAGE_FIELDS = frozenset({"url", "type", "length"})
 MAX_ID_LENGTH = 512
+MAX_IMAGE_LENGTH = 2**63 - 1  # the largest integer SQLite stores
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
 )
@@ -121,7 +122,7 @@ class _Checker:
         return value
 
     def identifier(self) -> str | None:
-        if "id" not in self.data:
+        if self.data.get("id") is None:
             self.fail("id", "is required")
             return None
         value = self.typed("id", str, "a string")
@@ -147,6 +148,9 @@ class _Checker:
             return None
         if not _ABSOLUTE_URL.fullmatch(value):
             self.fail(name, f"must be an absolute http(s) URL, not {value!r}")
+            return None
+        if _ID_FORBIDDEN.search(value):  # XML cannot carry them: every feed would fail
+            self.fail(name, f"holds control characters or lone surrogates: {value!r}")
             return None
         return value
 
@@ -238,7 +242,11 @@ class _Checker:
                 "image.type", f"must be a media type such as 'image/jpeg', not {media_type!r}"
             )
         length = value.get("length")
-        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+        if (
+            not isinstance(length, int)
+            or isinstance(length, bool)
+            or not 0 <= length <= MAX_IMAGE_LENGTH
+        ):
             self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
         if url is None or self.problems:
             return None
