@@ -51,7 +51,7 @@ from feeds.records import Problem, RecordError, ValidRecord, validate_record
 from feeds.settings import Settings, Token
 from feeds.spec import FORMATS
 from feeds.tokens import AuthError, allowed, authenticate
-from store.errors import NashraError, StoreError
+from store.errors import NashraError, StoreConflict, StoreError
 from store.sqlite import SQLiteStore
 from store.types import Article, Outcome
 
@@ -198,7 +198,11 @@ class _Endpoints:
         ]
         if denied:
             raise _forbidden(token, denied)
-        outcomes = await store.put_articles([v.article for v in valid])
+        seen = {i: (a.feed_keys() if a else None) for i, a in current.items()}
+        try:  # the write fails rather than pass a scope check made on older data
+            outcomes = await store.put_articles([v.article for v in valid], expected=seen)
+        except StoreConflict as conflict:
+            raise ApiError(409, {"error": str(conflict)}) from conflict
         written = []
         for record, outcome in zip(valid, outcomes, strict=True):
             article, previous = record.article, current[record.article.id]
@@ -216,7 +220,11 @@ class _Endpoints:
         return written
 
     async def _delete(self, token: Token, stored: Article) -> Response:
-        if not await self._store().delete_article(stored.id):
+        try:
+            deleted = await self._store().delete_article(stored.id, expected=stored.feed_keys())
+        except StoreConflict as conflict:
+            raise ApiError(409, {"error": str(conflict)}) from conflict
+        if not deleted:
             raise ApiError(404, {"error": f"no article with id {stored.id!r}"})
         log.info("API: token %r deleted article %r", token.name, stored.id)
         self._wake()

@@ -15,3 +15,11 @@ class NashraError(Exception):
 
 class StoreError(NashraError):
     """The store could not be opened, migrated, read or written."""
+
+
+class StoreConflict(StoreError):
+    """An article changed between a caller's read and its write; nothing was written."""
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        super().__init__(f"article {article_id!r} changed meanwhile; nothing was written")

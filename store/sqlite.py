@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,14 +157,23 @@ class SQLiteStore:
 
     # -- writes --------------------------------------------------------------
 
-    async def put_articles(self, articles: Sequence[Article]) -> list[Outcome]:
+    async def put_articles(
+        self,
+        articles: Sequence[Article],
+        expected: Mapping[str, frozenset[str] | None] | None = None,
+    ) -> list[Outcome]:
         """Add or replace articles in one transaction (see :func:`store.writes.put_articles`)."""
         now = datetime.now(UTC)
-        return await self._run_write(lambda conn: writes.put_articles(conn, articles, now))
+        return await self._run_write(
+            lambda conn: writes.put_articles(conn, articles, now, expected)
+        )
 
-    async def delete_article(self, article_id: str) -> bool:
+    async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
+        """Delete an article (see :func:`store.writes.delete_article`)."""
         now = datetime.now(UTC)
-        return await self._run_write(lambda conn: writes.delete_article(conn, article_id, now))
+        return await self._run_write(
+            lambda conn: writes.delete_article(conn, article_id, now, expected)
+        )
 
     # -- the WebSub hub queue ----------------------------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+from store.errors import StoreConflict
 from store.rows import ARTICLE_COLUMNS, article_params, digest, to_us
 from store.types import BREAKING_FEED, Article, Outcome
 
@@ -36,7 +37,10 @@ _CHUNK = 500  # ids per IN (...) lookup, well under SQLite's variable limit
 
 
 def put_articles(
-    conn: sqlite3.Connection, articles: Sequence[Article], now: datetime
+    conn: sqlite3.Connection,
+    articles: Sequence[Article],
+    now: datetime,
+    expected: Mapping[str, frozenset[str] | None] | None = None,
 ) -> list[Outcome]:
     """Add or replace ``articles`` in one transaction; the outcome of each, in order.
 
@@ -45,10 +49,15 @@ def put_articles(
     Within one batch, a later record with the same id sees the earlier one.
     Decisions are made first and written with one ``executemany`` per
     statement: a batch costs a handful of statements, not several per article.
+
+    ``expected`` maps ids to the feeds the caller saw them in (None: absent)
+    when it checked permissions; if any differs now, :class:`StoreConflict`
+    is raised and nothing is written.
     """
     outcomes: list[Outcome] = []
     with transaction(conn):
-        stored = _stored_state(conn, {a.id for a in articles})
+        stored = _stored_state(conn, {a.id for a in articles} | set(expected or ()))
+        _check_expected(stored, expected)
         (next_pk,) = conn.execute("SELECT coalesce(max(pk), 0) + 1 FROM articles").fetchone()
         written: dict[int, tuple[Article, str]] = {}  # by pk: the last version, its digest
         replaced: set[int] = set()  # pks whose old feed entries go
@@ -95,9 +104,20 @@ def put_articles(
     return outcomes
 
 
-def delete_article(conn: sqlite3.Connection, article_id: str, now: datetime) -> bool:
-    """Remove an article from the store and every feed; whether it existed."""
+def delete_article(
+    conn: sqlite3.Connection,
+    article_id: str,
+    now: datetime,
+    expected: frozenset[str] | None = None,
+) -> bool:
+    """Remove an article from the store and every feed; whether it existed.
+
+    With ``expected`` (the feeds the caller saw it in), raise
+    :class:`StoreConflict` rather than delete an article that changed since.
+    """
     with transaction(conn):
+        if expected is not None:
+            _check_expected(_stored_state(conn, {article_id}), {article_id: expected})
         row = conn.execute(
             "DELETE FROM articles WHERE id = ? RETURNING feeds", (article_id,)
         ).fetchone()
@@ -105,6 +125,16 @@ def delete_article(conn: sqlite3.Connection, article_id: str, now: datetime) -> 
             return False
         _bump(conn, json.loads(row[0]), now)
     return True
+
+
+def _check_expected(
+    stored: Mapping[str, tuple[int, str, int, frozenset[str]]],
+    expected: Mapping[str, frozenset[str] | None] | None,
+) -> None:
+    for article_id, feeds in (expected or {}).items():
+        found = stored.get(article_id)
+        if (found[3] if found else None) != feeds:
+            raise StoreConflict(article_id)
 
 
 def _stored_state(

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from store.errors import StoreConflict
 from store.sqlite import SQLiteStore
 from store.types import Article, Outcome
 
@@ -120,3 +121,21 @@ def test_commit_watch_without_the_shared_memory_file(
     """The PRAGMA data_version fallback notices commits as the WAL-index reading does."""
     monkeypatch.setattr("store.watch._map_shm", lambda path: None)
     test_another_connections_commit_is_noticed(tmp_path)
+
+
+def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
+    """The API checks a token's scope on what it read; the write fails if that changed."""
+
+    async def scenario(store: SQLiteStore) -> None:
+        await store.put_articles([article(1)])
+        seen = {"a-1": article(1).feed_keys()}
+        moved = article(1, categories=("economy",), updated=NOW)
+        await store.put_articles([moved])  # another writer moves it meanwhile
+        with pytest.raises(StoreConflict):
+            await store.put_articles([article(1, title="x", updated=NOW)], expected=seen)
+        with pytest.raises(StoreConflict):
+            await store.delete_article("a-1", expected=article(1).feed_keys())
+        assert await store.get_article("a-1") == moved
+        assert await store.delete_article("a-1", expected=moved.feed_keys())
+
+    run(scenario, tmp_path / "s.db")
