@@ -1,0 +1,65 @@
+"""What the load asks for: the four load cases, and the feeds timed cold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tests.bench.client import get
+
+MAIN_CATEGORY = "politics"
+SITE_FEEDS = ("all", "breaking")
+FORMATS = ("rss", "atom")
+
+
+class CaseError(RuntimeError):
+    """A case cannot be set up (the server gave no validators to send back)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Requests for one load run; ``paths`` is picked from at random when there are several."""
+
+    key: str
+    title: str
+    paths: tuple[str, ...]
+    headers: dict[str, str] = field(default_factory=dict)
+    #: the status every response must have, or None for any 2xx/3xx
+    expect: int | None = None
+
+
+def main_category(categories: Iterable[str]) -> str:
+    """``politics`` when the articles have it, else their first category."""
+    slugs = list(categories)
+    return MAIN_CATEGORY if MAIN_CATEGORY in slugs else slugs[0]
+
+
+def every_feed(categories: Iterable[str]) -> tuple[str, ...]:
+    """Every feed in both formats: each category, then ``all`` and ``breaking``."""
+    return tuple(f"/feeds/{key}.{fmt}" for key in [*categories, *SITE_FEEDS] for fmt in FORMATS)
+
+
+def cold_feeds(categories: Iterable[str]) -> list[str]:
+    """One feed of each kind, in both formats: a category, ``all`` and ``breaking``."""
+    return list(every_feed([main_category(categories)]))
+
+
+def load_cases(port: int, categories: Iterable[str]) -> list[Case]:
+    """The four cases; the conditional one sends back the validators of a first GET."""
+    slugs = list(categories)
+    main = f"/feeds/{main_category(slugs)}.rss"
+    return [
+        Case("a", f"GET {main}", (main,)),
+        Case("b", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
+        Case("c", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
+        Case("d", "random feed, RSS or Atom", every_feed(slugs)),
+    ]
+
+
+def _validators(port: int, path: str) -> dict[str, str]:
+    first = get(port, path)
+    names = {"If-None-Match": "etag", "If-Modified-Since": "last-modified"}
+    validators = {name: first.headers[h] for name, h in names.items() if h in first.headers}
+    if first.status != 200 or not validators:
+        raise CaseError(f"GET {path} answered {first.status} without ETag or Last-Modified")
+    return validators

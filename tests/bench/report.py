@@ -1,0 +1,121 @@
+"""The benchmark's results: one object, printed as a table or written as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bench.cases import Case
+from tests.bench.cold import ColdResult
+from tests.bench.ingest import ImportResult
+from tests.bench.results import LoadResult
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRun:
+    case: Case
+    result: LoadResult
+
+
+@dataclass(slots=True)
+class BenchResult:
+    """Everything measured, with the settings it was measured with."""
+
+    settings: dict[str, Any]
+    imported: ImportResult
+    cold: ColdResult
+    cases: list[CaseRun] = field(default_factory=list)
+    peak_rss_mib: float = 0.0
+    server_processes: int = 0
+    #: lines of the server logs that report errors or warnings
+    server_trouble: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def write_json(result: BenchResult, path: Path) -> None:
+    data = dataclasses.asdict(result)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def table(result: BenchResult) -> str:
+    """The results as text for a terminal."""
+    return "\n".join(
+        [
+            _header(result.settings),
+            "",
+            *_import_lines(result.imported, result.settings["articles"]),
+            "",
+            *_cold_lines(result.cold),
+            "",
+            *_load_lines(result.cases),
+            "",
+            f"Server peak RSS: {result.peak_rss_mib:.1f} MiB "
+            f"(VmHWM summed over {result.server_processes} process(es), after the load)",
+            *_trouble_lines(result.server_trouble),
+            *(f"FAILED: {failure}" for failure in result.failures),
+        ]
+    )
+
+
+def _header(settings: dict[str, Any]) -> str:
+    return (
+        f"nashra benchmark: {settings['articles']:,} articles, {settings['workers']} worker(s), "
+        f"load by {settings['load']}, {settings['connections']} connections, "
+        f"{settings['duration']} s per case, {settings['pinning']}"
+    )
+
+
+def _import_lines(imported: ImportResult, articles: int) -> list[str]:
+    lines = [
+        f"Import: {imported.articles_per_s:,.0f} articles/s ({imported.seconds:.2f} s by nashra's "
+        f"count, {imported.wall_s:.2f} s wall for {articles:,} articles); "
+        f"store {imported.store_mib:.1f} MiB",
+        f"  nashra: {imported.summary}",
+    ]
+    if imported.stderr_lines:
+        lines.append(f"  and {imported.stderr_lines:,} lines of warnings or problems on stderr")
+    return lines
+
+
+def _cold_lines(cold: ColdResult) -> list[str]:
+    lines = [
+        f"Cold renders (median of {cold.runs} fresh start(s); start to /healthz "
+        f"{cold.startup_ms:.0f} ms)",
+        f"  {'feed':<28} {'cold ms':>9} {'warm ms':>9} {'KiB':>8}",
+    ]
+    lines += [
+        f"  {feed.path:<28} {feed.cold_ms:9.1f} {feed.warm_ms:9.1f} {feed.bytes / 1024:8.1f}"
+        for feed in cold.feeds
+    ]
+    return lines
+
+
+def _load_lines(cases: list[CaseRun]) -> list[str]:
+    width = max([len(_name(run.case)) for run in cases] + [4])
+    lines = [
+        "Load",
+        f"  {'case':<{width}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'bytes/resp':>10} "
+        f"{'non-2/3xx':>9} {'sock err':>8}  statuses",
+    ]
+    for run in cases:
+        r = run.result
+        statuses = " ".join(f"{s}:{n}" for s, n in sorted(r.statuses.items())) or "-"
+        lines.append(
+            f"  {_name(run.case):<{width}} {r.rps:9.1f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} "
+            f"{r.bytes_per_response:10,.0f} {r.bad_status:9d} {r.socket_errors:8d}  {statuses}"
+        )
+    return lines
+
+
+def _name(case: Case) -> str:
+    return f"{case.key}) {case.title}"
+
+
+def _trouble_lines(trouble: list[str], shown: int = 10) -> list[str]:
+    if not trouble:
+        return ["Server logs: no errors or warnings"]
+    lines = [f"Server logs: {len(trouble)} line(s) of errors or warnings, first ones:"]
+    return lines + [f"  {line}" for line in trouble[:shown]]
