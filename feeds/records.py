@@ -214,7 +214,8 @@ class _Checker:
         )
 
     def html(self, name: str, base: str | None) -> str | None:
-        if base is None:
+        if base is None:  # the link is already reported; still check the field's type
+            self.typed(name, str, "a string")
             return None
         return self._cleaned(name, False, lambda v: clean_html(v, base, name, self.warnings))
 

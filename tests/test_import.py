@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from starlette.testclient import TestClient
 
 from feeds import importer
@@ -70,7 +71,7 @@ def title_of(settings: Settings, article_id: str) -> str:
 def feed_titles(client: TestClient, feed: str = "politics") -> list[str]:
     response = client.get(f"/feeds/{feed}.rss")
     assert response.status_code == 200
-    return re.findall(r"<title>([^<]*)</title>", response.text)[1:]  # less the channel's
+    return etree.fromstring(response.content).xpath("/rss/channel/item/title/text()")
 
 
 # --- one message per kind of error ----------------------------------------------------------------
@@ -193,18 +194,56 @@ def test_a_line_that_is_no_record_is_named(
 
 
 def test_every_problem_of_a_record_is_listed(import_records: ImportRecords) -> None:
-    bad = record(3, title=5, link="news.example/x", breaking="yes") | {"language": "english"}
+    bad = record(3, title=5, link="news.example/x", breaking="yes", content=["<p>"])
+    bad["language"] = "english"
     run = import_records([record(1), record(2), bad])
     assert run.code == 1
     fields = [line.split(": ")[1] for line in run.err.splitlines()]
     assert all(line.startswith("line 3 (id t-00003): ") for line in run.err.splitlines())
-    assert sorted(fields) == ["breaking", "language", "link", "title"]
+    assert sorted(fields) == ["breaking", "content", "language", "link", "title"]
 
 
 def test_blank_lines_are_skipped_but_counted(import_records: ImportRecords) -> None:
     run = import_records([record(1), "", "   ", record(4, title=7)])
     assert run.code == 1
     assert run.err.startswith("line 4 (id t-00004): title: ")
+
+
+# --- defaults -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("categories", "language", "expected"),
+    [
+        (["politics"], None, "ar"),  # a category without a language: the site's
+        (["farsi", "politics"], None, "fa"),  # the first category's
+        (["english"], None, "en"),
+        (["politics"], "AR", "ar"),  # a given tag, in canonical form
+        (["politics"], "en_gb", "en-GB"),
+    ],
+)
+def test_language_defaults_to_the_first_categorys(
+    import_records: ImportRecords,
+    settings: Settings,
+    categories: list[str],
+    language: str | None,
+    expected: str,
+) -> None:
+    data = record(1, categories=categories) | {"language": language}
+    if language is None:
+        del data["language"]
+    assert import_records([data]).code == 0
+    article = stored(settings, ["t-00001"])[1]["t-00001"]
+    assert article is not None
+    assert article.language == expected
+
+
+def test_updated_defaults_to_published(import_records: ImportRecords, settings: Settings) -> None:
+    assert import_records([record(1, updated=None)]).code == 0
+    article = stored(settings, ["t-00001"])[1]["t-00001"]
+    assert article is not None
+    assert article.updated == article.published
+    assert article.published.isoformat() == record(1)["published"]
 
 
 # --- all or nothing, and --skip-invalid -----------------------------------------------------------
