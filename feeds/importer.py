@@ -56,9 +56,20 @@ class ImportSummary:
 
 
 def describe(line: int, record_id: str | None, problem: Problem) -> str:
-    """``line 3 (id a-1): title: …``: where a problem is, for a person to find it."""
-    where = f"line {line}" + (f" (id {record_id})" if record_id else "")
-    return f"{where}: {problem.field or 'record'}: {problem.message}"
+    """``line 3 (id a-1): title: …``: where a problem is, for a person to find it.
+
+    Ids and field names come from the file: one with a control character or a
+    lone surrogate is shown as a Python literal, so it can neither fake another
+    line of the report nor break the terminal's encoding.
+    """
+    where = f"line {line}" + (f" (id {_shown(record_id)})" if record_id else "")
+    return f"{where}: {_shown(problem.field) or 'record'}: {problem.message}"
+
+
+def _shown(text: str | None) -> str:
+    if not text or text.isprintable():
+        return text or ""
+    return ascii(text)
 
 
 async def import_file(

@@ -462,3 +462,12 @@ def test_if_empty_skips_a_store_that_holds_articles(
     assert "already holds 2 articles; nothing imported" in run.out
     assert stored(settings)[0] == 2
     assert title_of(settings, "t-00001") == record(1)["title"]
+
+
+def test_a_hostile_id_cannot_fake_report_lines(import_records: Callable[..., Any]) -> None:
+    bad = record(1, id="x\nline 9 (id y): title: fake\ud800", published="yesterday")
+    run = import_records([json.dumps(bad)])  # ASCII escapes: the lone surrogate stays encodable
+    assert run.code == 1
+    lines = [line for line in run.err.splitlines() if line.startswith("line ")]
+    assert len(lines) == 1
+    assert "\\n" in lines[0] and "\\ud800" in lines[0]
