@@ -468,6 +468,6 @@ def test_a_hostile_id_cannot_fake_report_lines(import_records: Callable[..., Any
     bad = record(1, id="x\nline 9 (id y): title: fake\ud800", published="yesterday")
     run = import_records([json.dumps(bad)])  # ASCII escapes: the lone surrogate stays encodable
     assert run.code == 1
-    lines = [line for line in run.err.splitlines() if line.startswith("line ")]
-    assert len(lines) == 1
-    assert "\\n" in lines[0] and "\\ud800" in lines[0]
+    lines = run.err.splitlines()
+    assert [line.split(" ", 2)[:2] for line in lines] == [["line", "1"]] * 2  # id, published
+    assert all("\\n" in line and "\\ud800" in line for line in lines)
