@@ -471,3 +471,25 @@ def test_a_hostile_id_cannot_fake_report_lines(import_records: Callable[..., Any
     lines = run.err.splitlines()
     assert [line.split(" ", 2)[:2] for line in lines] == [["line", "1"]] * 2  # id, published
     assert all("\\n" in line and "\\ud800" in line for line in lines)
+
+
+def test_validation_in_worker_processes_reports_in_file_order(
+    import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Chunks are checked by worker processes; problems still come in line order."""
+    monkeypatch.setattr("feeds.importer.CHUNK_LINES", 7)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    records: list[Any] = [record(i) for i in range(40)]
+    records[9] = record(9, published="2026-11-01")  # line 10
+    records[30] = record(30, title="\x00عنوان")  # line 31: a warning
+    records[33] = record(33, categories=["nope"])  # line 34
+    run = import_records(records, "--skip-invalid")
+    assert run.code == 1
+    lines = run.err.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "line 10 (id t-00009)",
+        "warning",
+        "line 34 (id t-00033)",
+    ]
+    assert "line 31 (id t-00030): title: removed 1 character" in lines[1]
+    assert "added 38, updated 0, unchanged 0, stale 0, rejected 2" in run.out
