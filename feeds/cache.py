@@ -23,7 +23,7 @@ from feeds import generator
 from feeds.conditional import Encoding
 from feeds.entries import entry_view
 from feeds.settings import Settings
-from feeds.spec import FeedSpec, Format
+from feeds.spec import FORMATS, FeedSpec, Format
 from store.rows import to_us
 from store.sqlite import SQLiteStore
 
@@ -122,6 +122,14 @@ class FeedCache:
             self._rendering[key] = pending
             pending.add_done_callback(lambda _: self._rendering.pop(key, None))
         return await asyncio.shield(pending)
+
+    async def warm_up(self, spec: FeedSpec) -> None:
+        """Load the feed states, run a feed query and render ``spec`` empty; keep nothing else."""
+        await self.state(spec.key)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        await self._store.feed_articles(spec.key, 1, now)
+        for fmt in FORMATS:
+            generator.render(spec, fmt, [], now, ttl=1, version=VERSION)
 
     async def _load(self) -> None:
         now = datetime.fromtimestamp(self._clock(), UTC)

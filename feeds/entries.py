@@ -80,10 +80,22 @@ def _marked(text: str, mark: bool) -> str:
     return text
 
 
+def _content_direction(content: str) -> str | None:
+    """The first strong direction in the text of ``content``, reading only as far as needed."""
+    for size in (256, 2048, len(content)):
+        head = content[:size]
+        if size < len(content):  # a tag or reference cut in two must not be read as text
+            cut = max(head.rfind("<"), head.rfind("&"))
+            head = head if cut == -1 else head[:cut]
+        found = first_strong_direction(html.unescape(_TAG.sub("", head)))
+        if found is not None or size >= len(content):
+            return found
+    return None
+
+
 def _wrapped(content: str | None, language: str, mark: bool) -> str | None:
     """``content`` inside one ``div`` that states its direction and language."""
     if not content:
         return None
-    text = html.unescape(_TAG.sub("", content))
-    lead = RLM if mark and first_strong_direction(text) == "ltr" else ""
+    lead = RLM if mark and _content_direction(content) == "ltr" else ""
     return f'<div dir="{direction(language)}" lang="{language}">{lead}{content}</div>'

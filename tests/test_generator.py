@@ -128,3 +128,20 @@ def test_ltr_entry_gets_no_mark(settings: Settings) -> None:
         '<div dir="ltr" lang="en"><p>'
     )
     assert item.findtext("{http://purl.org/dc/elements/1.1/}language") == "en"
+
+
+@pytest.mark.parametrize(
+    ("content", "marked"),
+    [
+        ("<p>" + "، " * 200 + "&amp;abc</p>", True),  # the first letter is far in
+        ("<p>" + "، " * 126 + "<b>NASA</b> يقول</p>", True),  # a tag across the first window
+        ('<a href="' + "x" * 300 + '">مرحبا</a>', False),  # a long tag is no text
+        ("<p>" + "1 " * 2000 + "مرحبا</p>", False),
+    ],
+)
+def test_content_mark_looks_as_far_as_the_first_letter(
+    settings: Settings, content: str, marked: bool
+) -> None:
+    item = rendered(settings, "rss", article(content=content)).find("channel/item")
+    text = item.findtext("content:encoded", namespaces=NS)
+    assert text.startswith('<div dir="rtl" lang="ar">\u200f') is marked
