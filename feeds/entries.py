@@ -22,6 +22,7 @@ from feeds.spec import FeedSpec
 from store.types import Article, Image
 
 RLM = "\u200f"
+EXCERPT = 300  # characters of the body that stand in for a missing summary
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
@@ -68,10 +69,28 @@ def entry_view(
         language=article.language,
         own_language=article.language != spec.language,
         author=article.author,
-        summary=_marked(article.summary, mark) if article.summary else None,
+        summary=_marked(summary, mark) if (summary := _summary(article)) else None,
         content_html=_wrapped(article.content, article.language, mark),
         image=article.image,
     )
+
+
+def _summary(article: Article) -> str | None:
+    """The summary, else the start of the body as plain text.
+
+    Readers show RSS ``description`` as the entry's excerpt, and validators
+    want one before ``content:encoded``; an Atom entry with neither content
+    nor summary gets its title, so that it has some text.
+    """
+    if article.summary:
+        return article.summary
+    if not article.content:
+        return article.title
+    text = " ".join(html.unescape(_TAG.sub(" ", article.content)).split())
+    if len(text) <= EXCERPT:
+        return text or article.title
+    cut = text.rfind(" ", 0, EXCERPT)
+    return text[: cut if cut > EXCERPT // 2 else EXCERPT] + "…"
 
 
 def _marked(text: str, mark: bool) -> str:

@@ -74,10 +74,13 @@ def test_rss_channel_link_is_the_alternate_not_the_last_added(settings: Settings
     }
 
 
-@pytest.mark.parametrize("summary", [None, "ملخص"])
-def test_rss_content_never_lands_in_description(settings: Settings, summary: str | None) -> None:
+@pytest.mark.parametrize(("summary", "description"), [(None, "نص"), ("ملخص", "ملخص")])
+def test_rss_content_never_lands_in_description(
+    settings: Settings, summary: str | None, description: str
+) -> None:
+    """Without a summary, the description is the body's plain text, never its HTML."""
     item = rendered(settings, "rss", article(summary=summary)).find("channel/item")
-    assert item.findtext("description") == summary
+    assert item.findtext("description") == description
     assert item.findtext("content:encoded", namespaces=NS) == (
         '<div dir="rtl" lang="ar"><p>نص</p></div>'
     )
@@ -145,3 +148,11 @@ def test_content_mark_looks_as_far_as_the_first_letter(
     item = rendered(settings, "rss", article(content=content)).find("channel/item")
     text = item.findtext("content:encoded", namespaces=NS)
     assert text.startswith('<div dir="rtl" lang="ar">\u200f') is marked
+
+
+def test_a_long_body_gives_a_short_plain_excerpt(settings: Settings) -> None:
+    body = "<p>" + "كلمة " * 200 + "</p>"
+    item = rendered(settings, "rss", article(content=body)).find("channel/item")
+    excerpt = item.findtext("description")
+    assert excerpt.endswith("…") and len(excerpt) <= 301
+    assert "<" not in excerpt

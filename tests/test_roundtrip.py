@@ -13,6 +13,8 @@ from starlette.testclient import TestClient
 
 from feeds.language import direction
 from tests.articles import mixed_records
+from tests.articles import record as make_record
+from tests.feed_validator import atom_problems, rss_problems
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -60,6 +62,9 @@ def fetch(client: TestClient, import_records: Callable[..., Any]) -> Callable[[s
     def get(path: str) -> bytes:
         response = client.get(path)
         assert response.status_code == 200, path
+        url = f"https://news.example{path}"
+        check = rss_problems if path.endswith(".rss") else atom_problems
+        assert check(response.content, url=url) == [], path
         return response.content
 
     return get
@@ -176,9 +181,10 @@ def test_ids_are_identical_in_every_feed(fetch: Callable[[str], bytes]) -> None:
 
 
 def test_empty_feed_is_valid(client: TestClient) -> None:
-    for fmt in ("rss", "atom"):
+    for fmt, check in (("rss", rss_problems), ("atom", atom_problems)):
         response = client.get(f"/feeds/economy.{fmt}")
         assert response.status_code == 200
+        assert check(response.content, url=f"https://news.example/feeds/economy.{fmt}") == []
         etree.fromstring(response.content, STRICT)
         reader = parsed(response.content)
         assert reader.entries == []
@@ -191,3 +197,18 @@ def _when(entry: etree._Element, name: str) -> datetime:
 
 def _utc_tuple(value: str) -> tuple[int, ...]:
     return datetime.fromisoformat(value).astimezone(UTC).timetuple()[:6]
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_sparse_articles_are_valid(
+    client: TestClient, import_records: Callable[..., Any], fmt: str
+) -> None:
+    """A flash with only a title, and a story with a body but no summary."""
+    flash = make_record(1, summary=None, content=None, author=None, image=None)
+    body_only = make_record(2, summary=None)
+    assert import_records([flash, body_only]).code == 0
+    url = f"https://news.example/feeds/politics.{fmt}"
+    document = client.get(url).content
+    check = rss_problems if fmt == "rss" else atom_problems
+    assert check(document, url=url) == []
+    assert not parsed(document).bozo
