@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ class RenderedFeed:
 
     state: FeedState
     body: bytes
+    render_ms: float  # the time it took to query and render, for Server-Timing
     _encoded: dict[Encoding, bytes] = field(default_factory=dict)
 
     def encoded(self, encoding: Encoding) -> bytes:
@@ -112,8 +114,8 @@ class FeedCache:
 
     async def rendered(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
         """The feed rendered at ``state``: from memory, or rendered once for all waiters."""
-        cached = self._rendered.get((spec.key, fmt))
-        if cached is not None and cached.state == state:
+        cached = self.peek(spec, fmt, state)
+        if cached is not None:
             return cached
         key = (spec.key, fmt, state)
         pending = self._rendering.get(key)
@@ -143,14 +145,20 @@ class FeedCache:
         upcoming = [t.next_us for t in times.values() if t.next_us is not None]
         self._next_change_us = min(upcoming) if upcoming else None
 
+    def peek(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed | None:
+        """The feed rendered at ``state`` if it is in memory already."""
+        cached = self._rendered.get((spec.key, fmt))
+        return cached if cached is not None and cached.state == state else None
+
     async def _render(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
+        started = time.perf_counter()
         options = self._settings.feeds
         now = datetime.fromtimestamp(self._clock(), UTC)
         articles = await self._store.feed_articles(spec.key, options.items, now)
         views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
         modified = datetime.fromtimestamp(state.modified_us // 1_000_000, UTC)
         body = generator.render(spec, fmt, views, modified, ttl=options.ttl, version=VERSION)
-        rendered = RenderedFeed(state, body)
+        rendered = RenderedFeed(state, body, (time.perf_counter() - started) * 1000)
         current = self._rendered.get((spec.key, fmt))
         if current is None or current.state.version <= state.version:
             self._rendered[(spec.key, fmt)] = rendered

@@ -90,7 +90,10 @@ class FeedEndpoint:
             await send({"type": "http.response.start", "status": 304, "headers": head})
             await send({"type": "http.response.body", "body": b""})
             return
-        rendered = await self._cache.rendered(spec, fmt, state)
+        rendered = self._cache.peek(spec, fmt, state)
+        if rendered is None:  # rendered for this request: say how long it took (W3C Server Timing)
+            rendered = await self._cache.rendered(spec, fmt, state)
+            head.append((b"server-timing", f"render;dur={rendered.render_ms:.2f}".encode()))
         body = rendered.encoded(encoding)
         head += rep.content
         head.append((b"content-length", str(len(body)).encode()))

@@ -236,3 +236,10 @@ def test_repeats_and_304s_render_and_compress_nothing(
         )
         assert again.status_code == 304
     assert calls == ["render", "gzip"]
+
+
+def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
+    first = loaded.get("/feeds/farsi.atom")
+    name, _, duration = first.headers["server-timing"].partition(";dur=")
+    assert name == "render" and float(duration) > 0
+    assert "server-timing" not in loaded.get("/feeds/farsi.atom").headers
