@@ -155,6 +155,11 @@ class SQLiteStore:
         rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_QUERY, (feed, 0, limit))
         return [str(row[3]) for row in rows]
 
+    async def explain_feed_times(self) -> list[str]:
+        """SQLite's query plan for the feed states' query, one detail line per step."""
+        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_TIMES_QUERY, (0,))
+        return [str(row[3]) for row in rows]
+
     # -- writes --------------------------------------------------------------
 
     async def put_articles(

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import brotli
+import httpx2 as httpx
 import pytest
+from lxml import etree
 from starlette.testclient import TestClient
 
+import feeds.cache
+from feeds.app import create_app
+from feeds.settings import Settings, load_settings
 from tests.articles import record
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
@@ -211,8 +218,6 @@ def test_healthz(loaded: TestClient) -> None:
 def test_repeats_and_304s_render_and_compress_nothing(
     loaded: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import feeds.cache
-
     calls: list[str] = []
     real_render, real_gzip = feeds.cache.generator.render, feeds.cache.gzip.compress
 
@@ -243,3 +248,59 @@ def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
     name, _, duration = first.headers["server-timing"].partition(";dur=")
     assert name == "render" and float(duration) > 0
     assert "server-timing" not in loaded.get("/feeds/farsi.atom").headers
+
+
+def test_the_rtl_mark_can_be_switched_off(
+    config_file: Path, import_records: Callable[..., Any]
+) -> None:
+    text = config_file.read_text(encoding="utf-8").replace(
+        "items = 50", "items = 50\nrtl_mark = false"
+    )
+    config_file.write_text(text, encoding="utf-8")
+    latin_first = record(1, "ar", title="iPhone 17 يصل", content="<p>NASA تطلق</p>")
+    assert import_records([latin_first]).code == 0
+    with TestClient(create_app(load_settings(config_file))) as client:
+        document = client.get("/feeds/politics.rss").content
+    item = etree.fromstring(document).find("channel/item")
+    assert item.findtext("title") == "iPhone 17 يصل"
+    assert "\u200f" not in document.decode()
+
+
+def test_concurrent_requests_for_a_cold_feed_share_one_render(
+    settings: Settings, import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single flight: requests arriving while a feed renders wait for that render."""
+    assert import_records([record(i) for i in range(5)]).code == 0
+    renders: list[str] = []
+    queries: list[str] = []
+    real_render = feeds.cache.generator.render
+
+    def render(*args: Any, **kwargs: Any) -> bytes:
+        renders.append(args[1])
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(feeds.cache.generator, "render", render)
+    app = create_app(settings)
+
+    async def scenario() -> list[int]:
+        async with app.web.router.lifespan_context(app.web):
+            assert app.store is not None
+            real_query = app.store.feed_articles
+
+            async def slow_query(*args: Any) -> Any:
+                queries.append(args[0])
+                await asyncio.sleep(0.05)  # a slow store: the other requests arrive meanwhile
+                return await real_query(*args)
+
+            app.store.feed_articles = slow_query  # type: ignore[method-assign]
+            renders.clear()  # the warm-up's empty renders
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="https://x") as client:
+                answers = await asyncio.gather(
+                    *(client.get("/feeds/politics.atom") for _ in range(10))
+                )
+            return [a.status_code for a in answers]
+
+    assert asyncio.run(scenario()) == [200] * 10
+    assert renders == ["atom"]
+    assert queries == ["politics"]

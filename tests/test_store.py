@@ -139,3 +139,18 @@ def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
         assert await store.delete_article("a-1", expected=moved.feed_keys())
 
     run(scenario, tmp_path / "s.db")
+
+
+def test_the_feed_states_query_seeks_each_feed(tmp_path: Path) -> None:
+    """Versions and self-timed changes of every feed: one pass over the small versions
+    table, and index seeks, never scans, in the articles' feed entries."""
+
+    async def plan(store: SQLiteStore) -> list[str]:
+        await store.put_articles([article(i, breaking_until=NOW) for i in range(50)])
+        return await store.explain_feed_times()
+
+    steps = run(plan, tmp_path / "s.db")
+    assert [s for s in steps if s.startswith("SCAN")] == ["SCAN v"], steps
+    searches = [s for s in steps if s.startswith("SEARCH feed_entries")]
+    assert len(searches) == 4, steps
+    assert not any("TEMP B-TREE" in s for s in steps), steps
