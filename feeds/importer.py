@@ -11,7 +11,6 @@ file of any size imports with flat memory.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 import itertools
 import json
@@ -31,13 +30,13 @@ from tqdm import tqdm
 
 from feeds.records import Problem, RecordError, validate_record
 from feeds.settings import Settings
+from store.rows import Prepared, prepare
 from store.sqlite import SQLiteStore
-from store.types import Article, Image, Outcome
+from store.types import Outcome
 
 BATCH = 2000
 CHUNK_LINES = 500  # lines a validation worker takes at a time
 MAX_WORKERS = 8
-_FIELDS = [f.name for f in dataclasses.fields(Article) if f.name != "image"]
 PROGRESS_MIN_BYTES = 4 << 20  # a progress bar for files of 4 MiB and more, on a terminal
 
 
@@ -112,7 +111,7 @@ async def import_file(
     )
 
 
-async def _write(store: SQLiteStore, batches: Iterator[list[Article]]) -> Counter[Outcome]:
+async def _write(store: SQLiteStore, batches: Iterator[list[Prepared]]) -> Counter[Outcome]:
     """Write batch after batch, reading the next from the spool while one is written.
 
     SQLite releases the GIL while it works, so unpickling the next batch in
@@ -123,7 +122,7 @@ async def _write(store: SQLiteStore, batches: Iterator[list[Article]]) -> Counte
     for batch in batches:
         if writing is not None:
             counts.update(await writing)
-        writing = asyncio.create_task(store.put_articles(batch))
+        writing = asyncio.create_task(store.put_prepared(batch))
         await asyncio.sleep(0)  # let the task hand the batch to the writer thread
     if writing is not None:
         counts.update(await writing)
@@ -211,7 +210,7 @@ def _check_chunk(settings: Settings, first: int, lines: list[bytes]) -> _Checked
             messages.extend(describe(number, error.record_id, p) for p in error.problems)
             continue
         messages.extend("warning: " + describe(number, valid.article.id, w) for w in valid.warnings)
-        _spool_write(spool, valid.article)
+        _spool_write(spool, prepare(valid.article))
     return _Checked(spool.getvalue(), messages, rejected)
 
 
@@ -226,30 +225,20 @@ def _decoded(raw: bytes) -> object:
     raise RecordError(0, None, [problem])
 
 
-def _spool_write(spool: IO[bytes], article: Article) -> None:
-    """One length-prefixed pickle per article, of its fields as a plain tuple.
-
-    A tuple pickles several times faster than a slotted dataclass, whose
-    generated ``__getstate__`` walks ``dataclasses.fields`` on every call.
-    """
-    image = article.image
-    fields = tuple(getattr(article, name) for name in _FIELDS)
-    fields += ((image.url, image.type, image.length) if image else None,)
-    data = pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
+def _spool_write(spool: IO[bytes], article: Prepared) -> None:
+    """One length-prefixed pickle per article, prepared for the writer (plain tuples)."""
+    data = pickle.dumps(tuple(article), protocol=pickle.HIGHEST_PROTOCOL)
     spool.write(len(data).to_bytes(4, "big"))
     spool.write(data)
 
 
-def _unspool(spool: IO[bytes]) -> Iterator[Article]:
+def _unspool(spool: IO[bytes]) -> Iterator[Prepared]:
     while header := spool.read(4):
-        *fields, image = pickle.loads(spool.read(int.from_bytes(header, "big")))
-        yield Article(
-            **dict(zip(_FIELDS, fields, strict=True)), image=Image(*image) if image else None
-        )
+        yield Prepared(*pickle.loads(spool.read(int.from_bytes(header, "big"))))
 
 
-def _batches(articles: Iterator[Article]) -> Iterator[list[Article]]:
-    batch: list[Article] = []
+def _batches(articles: Iterator[Prepared]) -> Iterator[list[Prepared]]:
+    batch: list[Prepared] = []
     for article in articles:
         batch.append(article)
         if len(batch) >= BATCH:

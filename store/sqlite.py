@@ -23,7 +23,7 @@ import aiosqlite
 
 from store import hub_queue, writes
 from store.errors import StoreError
-from store.rows import ARTICLE_COLUMNS, article_from_row, from_us, to_us
+from store.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
 from store.schema import migrate, schema_version
 from store.types import Article, FeedTimes, FeedVersion, Outcome
 from store.watch import CommitWatch
@@ -172,6 +172,11 @@ class SQLiteStore:
         return await self._run_write(
             lambda conn: writes.put_articles(conn, articles, now, expected)
         )
+
+    async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
+        """Like :meth:`put_articles`, for articles prepared ahead by :func:`store.rows.prepare`."""
+        now = datetime.now(UTC)
+        return await self._run_write(lambda conn: writes.put_prepared(conn, articles, now))
 
     async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
         """Delete an article (see :func:`store.writes.delete_article`)."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from store.errors import StoreConflict
-from store.rows import ARTICLE_COLUMNS, article_params, digest, to_us
+from store.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
 from store.types import BREAKING_FEED, Article, Outcome
 
 _COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
@@ -42,7 +42,17 @@ def put_articles(
     now: datetime,
     expected: Mapping[str, frozenset[str] | None] | None = None,
 ) -> list[Outcome]:
-    """Add or replace ``articles`` in one transaction; the outcome of each, in order.
+    """Add or replace ``articles`` in one transaction (see :func:`put_prepared`)."""
+    return put_prepared(conn, [prepare(a) for a in articles], now, expected)
+
+
+def put_prepared(
+    conn: sqlite3.Connection,
+    articles: Sequence[Prepared],
+    now: datetime,
+    expected: Mapping[str, frozenset[str] | None] | None = None,
+) -> list[Outcome]:
+    """Add or replace articles in one transaction; the outcome of each, in order.
 
     An identical record is unchanged; one whose ``updated`` is older than the
     stored one's is stale and kept out; any other replaces the stored article.
@@ -59,35 +69,31 @@ def put_articles(
         stored = _stored_state(conn, {a.id for a in articles} | set(expected or ()))
         _check_expected(stored, expected)
         (next_pk,) = conn.execute("SELECT coalesce(max(pk), 0) + 1 FROM articles").fetchone()
-        written: dict[int, tuple[Article, str]] = {}  # by pk: the last version, its digest
+        written: dict[int, Prepared] = {}  # by pk: the last version of each article
         replaced: set[int] = set()  # pks whose old feed entries go
         touched: set[str] = set()
         for article in articles:
             previous = stored.get(article.id)
-            new_digest = digest(article)
             if previous is None:
                 pk, outcome = next_pk, Outcome.ADDED
                 next_pk += 1
             else:
                 pk, old_digest, old_updated_us, old_feeds = previous
-                if old_digest == new_digest:
+                if old_digest == article.digest:
                     outcomes.append(Outcome.UNCHANGED)
                     continue
-                if to_us(article.updated) < old_updated_us:
+                if article.updated_us < old_updated_us:
                     outcomes.append(Outcome.STALE)
                     continue
                 outcome = Outcome.UPDATED
                 touched.update(old_feeds)
                 if pk not in written:
                     replaced.add(pk)
-            feeds = article.feed_keys()
-            touched.update(feeds)
-            written[pk] = (article, new_digest)
-            stored[article.id] = (pk, new_digest, to_us(article.updated), feeds)
+            touched.update(article.feeds)
+            written[pk] = article
+            stored[article.id] = (pk, article.digest, article.updated_us, article.feeds)
             outcomes.append(outcome)
-        conn.executemany(
-            _UPSERT_ARTICLE, [(pk, *article_params(a, d)) for pk, (a, d) in written.items()]
-        )
+        conn.executemany(_UPSERT_ARTICLE, [(pk, *a.params) for pk, a in written.items()])
         conn.executemany(
             "DELETE FROM feed_entries WHERE article = ?", [(pk,) for pk in sorted(replaced)]
         )
@@ -95,9 +101,9 @@ def put_articles(
             "INSERT INTO feed_entries (feed, published_us, article, expires_us)"
             " VALUES (?, ?, ?, ?)",
             [
-                (feed, to_us(a.published), pk, _expiry(a, feed))
-                for pk, (a, _) in written.items()
-                for feed in a.feed_keys()
+                (feed, published_us, pk, expires_us)
+                for pk, a in written.items()
+                for feed, published_us, expires_us in a.entries
             ],
         )
         _bump(conn, touched, now)
@@ -153,13 +159,6 @@ def _stored_state(
         for id_, pk, row_digest, updated_us, feeds in rows:
             state[id_] = (pk, row_digest, updated_us, frozenset(json.loads(feeds)))
     return state
-
-
-def _expiry(article: Article, feed: str) -> int | None:
-    """When the article leaves ``feed`` by itself: only the breaking feed, at breaking_until."""
-    if feed == BREAKING_FEED and article.breaking_until is not None:
-        return to_us(article.breaking_until)
-    return None
 
 
 def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:

@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from feeds import importer
 from feeds.settings import Settings
+from store.rows import Prepared
 from store.sqlite import SQLiteStore
 from store.types import Article, Outcome
 from tests.articles import mixed_records, record
@@ -412,13 +413,13 @@ def test_a_file_larger_than_a_batch_imports_in_batches(
     import_records: ImportRecords, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[int] = []
-    original = SQLiteStore.put_articles
+    original = SQLiteStore.put_prepared
 
-    async def counting(self: SQLiteStore, articles: Sequence[Article]) -> list[Outcome]:
+    async def counting(self: SQLiteStore, articles: Sequence[Prepared]) -> list[Outcome]:
         batches.append(len(articles))
         return await original(self, articles)
 
-    monkeypatch.setattr(SQLiteStore, "put_articles", counting)
+    monkeypatch.setattr(SQLiteStore, "put_prepared", counting)
     total = importer.BATCH + 1000
     records = [record(i, updated=None, content=None) for i in range(total)]
     run = import_records(records)
