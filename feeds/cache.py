@@ -22,7 +22,7 @@ import brotli
 
 from feeds import generator
 from feeds.conditional import Encoding
-from feeds.entries import entry_view
+from feeds.entries import EntryView, entry_view
 from feeds.settings import Settings
 from feeds.spec import FORMATS, FeedSpec, Format
 from store.rows import to_us
@@ -82,6 +82,8 @@ class FeedCache:
         self._loading: asyncio.Future[None] | None = None
         self._rendered: dict[tuple[str, Format], RenderedFeed] = {}
         self._rendering: dict[tuple[str, Format, FeedState], asyncio.Future[RenderedFeed]] = {}
+        # the entries of each feed's latest render: the other format's render reuses them
+        self._entries: dict[str, tuple[FeedState, list[EntryView]]] = {}
         self._never_written = FeedState(0, to_us(store.created), f"{self._etag_prefix}0")
 
     def current(self, key: str, now: float) -> FeedState | None:
@@ -133,6 +135,18 @@ class FeedCache:
         for fmt in FORMATS:
             generator.render(spec, fmt, [], now, ttl=1, version=VERSION)
 
+    async def _entry_views(self, spec: FeedSpec, state: FeedState) -> list[EntryView]:
+        """The feed's entries at ``state``: queried once for both formats."""
+        known = self._entries.get(spec.key)
+        if known is not None and known[0] == state:
+            return known[1]
+        options = self._settings.feeds
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        articles = await self._store.feed_articles(spec.key, options.items, now)
+        views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
+        self._entries[spec.key] = (state, views)
+        return views
+
     async def _load(self) -> None:
         now = datetime.fromtimestamp(self._clock(), UTC)
         times = await self._store.feed_times(now)
@@ -153,9 +167,7 @@ class FeedCache:
     async def _render(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
         started = time.perf_counter()
         options = self._settings.feeds
-        now = datetime.fromtimestamp(self._clock(), UTC)
-        articles = await self._store.feed_articles(spec.key, options.items, now)
-        views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
+        views = await self._entry_views(spec, state)
         modified = datetime.fromtimestamp(state.modified_us // 1_000_000, UTC)
         body = generator.render(spec, fmt, views, modified, ttl=options.ttl, version=VERSION)
         rendered = RenderedFeed(state, body, (time.perf_counter() - started) * 1000)

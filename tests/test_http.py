@@ -304,3 +304,26 @@ def test_concurrent_requests_for_a_cold_feed_share_one_render(
     assert asyncio.run(scenario()) == [200] * 10
     assert renders == ["atom"]
     assert queries == ["politics"]
+
+
+def test_both_formats_of_a_feed_state_share_one_query(
+    settings: Settings, import_records: Callable[..., Any]
+) -> None:
+    assert import_records([record(i) for i in range(3)]).code == 0
+    queries: list[str] = []
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert app.store is not None
+        real_query = app.store.feed_articles
+
+        async def counted(*args: Any) -> Any:
+            queries.append(args[0])
+            return await real_query(*args)
+
+        app.store.feed_articles = counted  # type: ignore[method-assign]
+        assert client.get("/feeds/politics.rss").status_code == 200
+        assert client.get("/feeds/politics.atom").status_code == 200
+        assert queries == ["politics"]
+        assert import_records([record(3)]).code == 0  # a new state: a new query
+        assert record(3)["link"] in client.get("/feeds/politics.atom").text
+        assert queries == ["politics", "politics"]
