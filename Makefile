@@ -18,6 +18,7 @@ run: $(BIN)/nashra
 
 test: $(BIN)/nashra
 	$(BIN)/ruff check feeds store tests
+	$(BIN)/ruff format --check feeds store tests
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/nashra
