@@ -25,7 +25,7 @@ from store import hub_queue, writes
 from store.errors import StoreError
 from store.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
 from store.schema import migrate, schema_version
-from store.types import Article, FeedTimes, FeedVersion, Outcome
+from store.types import Article, FeedTimes, Outcome
 from store.watch import CommitWatch
 
 T = TypeVar("T")
@@ -114,11 +114,6 @@ class SQLiteStore:
     def changed(self) -> bool:
         """Whether any connection has committed since the last call (about 0.1 µs)."""
         return self._watcher.changed()
-
-    async def feed_versions(self) -> dict[str, FeedVersion]:
-        """Every feed's version; feeds never written to are absent."""
-        rows = await self._read("SELECT feed, version, modified_us FROM feed_versions", ())
-        return {feed: FeedVersion(feed, version, from_us(us)) for feed, version, us in rows}
 
     async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:
         """Every feed's version and self-timed changes around ``now``; unwritten feeds absent."""

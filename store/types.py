@@ -79,17 +79,3 @@ class FeedTimes:
     def changed_us(self) -> int:
         """When the feed's visible content last changed, by a write or by time."""
         return max(self.modified_us, self.passed_us or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedVersion:
-    """A feed's change counter and the time of its last change.
-
-    ``version`` grows with every write that touches the feed (an article added,
-    changed, or leaving it), so HTTP validators can be computed without reading
-    the feed's articles.
-    """
-
-    feed: str
-    version: int
-    modified: datetime

@@ -17,6 +17,7 @@ from store.types import Article, Outcome
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
 
 
 def run(work: Callable[[SQLiteStore], Coroutine[Any, Any, T]], path: Path) -> T:
@@ -68,22 +69,22 @@ def _analyze(path: Path) -> None:
 def test_versions_move_with_every_change_to_a_feed(tmp_path: Path) -> None:
     async def scenario(store: SQLiteStore) -> None:
         assert await store.put_articles([article(0), article(1)]) == [Outcome.ADDED] * 2
-        first = await store.feed_versions()
+        first = await store.feed_times(LATER)
         assert {first[k].version for k in ("politics", "all", "breaking")} == {1}
         assert await store.put_articles([article(0)]) == [Outcome.UNCHANGED]
-        assert await store.feed_versions() == first
+        assert await store.feed_times(LATER) == first
         moved = article(0, categories=("economy",), breaking=False, updated=NOW)
         assert await store.put_articles([moved]) == [Outcome.UPDATED]
-        second = await store.feed_versions()
+        second = await store.feed_times(LATER)
         # left politics and breaking, joined economy: all three move
         assert second["politics"].version == 2
         assert second["breaking"].version == 2
         assert second["economy"].version == 1
         stale = article(0, title="older", updated=NOW - timedelta(days=9))
         assert await store.put_articles([stale]) == [Outcome.STALE]
-        assert await store.feed_versions() == second
+        assert await store.feed_times(LATER) == second
         assert await store.delete_article("a-0")
-        third = await store.feed_versions()
+        third = await store.feed_times(LATER)
         assert third["economy"].version == 2
         assert third["all"].version == second["all"].version + 1
         assert third["politics"] == second["politics"]
