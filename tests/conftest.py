@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.cli import main
 from feeds.settings import Settings, load_settings
+
+# CI runs the property tests with a fixed seed, so a submission's result does not
+# depend on chance; locally each run explores new examples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 CONFIG = """\
 [site]
