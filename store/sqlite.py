@@ -4,9 +4,9 @@ Reads go through an aiosqlite connection opened read-only; every write goes
 through one writer connection on its own thread (as datasette does), with
 ``BEGIN IMMEDIATE``, so the one write path in :mod:`store.writes` never
 contends with itself. :class:`~store.watch.CommitWatch` answers "has anyone committed since I last
-looked?" from the WAL index that every connection, in any process, updates on
-commit: that is how every server worker notices an import or an API write on
-its very next request.
+looked?" with ``PRAGMA data_version``, which changes when any other
+connection, in any process, commits: that is how every server worker notices
+an import or an API write on its very next request.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class SQLiteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await asyncio.to_thread(_open_writer, path)
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            watcher = CommitWatch(path, _connect(path, readonly=True))
+            watcher = CommitWatch(_connect(path, readonly=True))
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
@@ -109,10 +109,10 @@ class SQLiteStore:
 
     def watch(self) -> CommitWatch:
         """A commit watch of its own, for a consumer other than the feed cache."""
-        return CommitWatch(self.path, _connect(self.path, readonly=True))
+        return CommitWatch(_connect(self.path, readonly=True))
 
     def changed(self) -> bool:
-        """Whether any connection has committed since the last call (about 0.1 µs)."""
+        """Whether any other connection has committed since the last call (a few µs)."""
         return self._watcher.changed()
 
     async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:

@@ -1,31 +1,27 @@
-"""Noticing, in microseconds, that another connection committed to the store.
+"""Noticing that another connection, in any process, committed to the store.
 
-``PRAGMA data_version`` is SQLite's documented answer, but a statement costs
-about 4 µs from Python: as much as the rest of a 304 answer. In WAL mode the
-same fact lives in the wal-index header at the start of the ``-shm`` file,
-which SQLite shares between processes through ``mmap`` and rewrites on every
-commit (its ``iChange`` counter, frame count and checksums; see "WAL-mode file
-format", https://www.sqlite.org/walformat.html, §2.1). Comparing its first
-48 bytes with the last ones seen costs about 0.1 µs. When the file cannot be
-mapped (not WAL, not yet initialized) the pragma is used instead.
+``PRAGMA data_version`` (https://www.sqlite.org/pragma.html#pragma_data_version)
+changes whenever another connection commits; asking costs a few microseconds
+and no I/O in WAL mode, which reads the answer from the shared WAL index.
+
+Reading that WAL-index header directly from the ``-shm`` file would be about
+forty times cheaper, and nashra did so at first, but it cannot be done
+safely from Python: opening and closing any descriptor of the ``-shm`` file
+(an ``mmap`` closes its own) drops every POSIX lock this process holds on
+it, SQLite's included, and another process may then reset the file under a
+live connection (seen here as SIGBUS in a commit).
 """
 
 from __future__ import annotations
 
-import mmap
 import sqlite3
-from pathlib import Path
-
-_HEADER = 48  # one copy of the WalIndexHdr
-_MAP_LENGTH = 4096
 
 
 class CommitWatch:
-    """``changed()`` is true once after each commit by any connection, in any process."""
+    """``changed()`` is true once after each commit by any other connection."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._map = _map_shm(Path(f"{path}-shm"))
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._cursor = conn.cursor()
         self._seen = self._current()
 
     def changed(self) -> bool:
@@ -36,19 +32,10 @@ class CommitWatch:
         return True
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
-        self._conn.close()
+        connection = self._cursor.connection
+        self._cursor.close()
+        connection.close()
 
-    def _current(self) -> bytes | int:
-        if self._map is not None:
-            return self._map[:_HEADER]
-        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
-
-def _map_shm(path: Path) -> mmap.mmap | None:
-    try:
-        with open(path, "rb") as file:
-            return mmap.mmap(file.fileno(), _MAP_LENGTH, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None
+    def _current(self) -> int:
+        self._cursor.execute("PRAGMA data_version")
+        return int(self._cursor.fetchone()[0])

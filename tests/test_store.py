@@ -116,14 +116,6 @@ def test_another_connections_commit_is_noticed(tmp_path: Path) -> None:
     assert run(scenario, path) == (True, False)
 
 
-def test_commit_watch_without_the_shared_memory_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The PRAGMA data_version fallback notices commits as the WAL-index reading does."""
-    monkeypatch.setattr("store.watch._map_shm", lambda path: None)
-    test_another_connections_commit_is_noticed(tmp_path)
-
-
 def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
     """The API checks a token's scope on what it read; the write fails if that changed."""
 
