@@ -30,7 +30,15 @@ from feeds.conditional import (
 from feeds.generator import MEDIA_TYPES
 from feeds.spec import FORMATS, FeedSpec, Format
 
-ALLOW = b"GET, HEAD"
+ALLOW = b"GET, HEAD, OPTIONS"
+#: The answer to a CORS preflight: web-based readers may send conditional requests.
+PREFLIGHT = [
+    (b"allow", ALLOW),
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, HEAD"),
+    (b"access-control-allow-headers", b"If-None-Match, If-Modified-Since"),
+    (b"access-control-max-age", b"86400"),
+]
 PREFIX = "/feeds/"
 Headers = list[tuple[bytes, bytes]]
 
@@ -67,6 +75,12 @@ class FeedEndpoint:
             await _plain(send, 404, b"No such feed.\n", [date])
             return
         method = scope["method"]
+        if method == "OPTIONS":
+            await send(
+                {"type": "http.response.start", "status": 204, "headers": [date, *PREFLIGHT]}
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
         if method != "GET" and method != "HEAD":
             await _plain(send, 405, b"Method Not Allowed\n", [date, (b"allow", ALLOW)])
             return
@@ -135,6 +149,7 @@ def _representation(
             (b"etag", tag.encode()),
             (b"vary", b"Accept-Encoding"),
             (b"access-control-allow-origin", b"*"),
+            (b"access-control-expose-headers", b"ETag, Last-Modified, Link"),
             *links,
         ],
         content=content,

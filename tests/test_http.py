@@ -128,7 +128,25 @@ def test_unknown_feed_or_format_is_404(loaded: TestClient, path: str) -> None:
 def test_other_methods_are_405_with_allow(loaded: TestClient, method: str) -> None:
     response = loaded.request(method, "/feeds/all.atom")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_web_readers_get_cors_for_conditional_requests(loaded: TestClient) -> None:
+    response = loaded.get("/feeds/all.atom")
+    assert response.headers["access-control-allow-origin"] == "*"
+    exposed = response.headers["access-control-expose-headers"]
+    assert "ETag" in exposed and "Last-Modified" in exposed
+    preflight = loaded.options(
+        "/feeds/all.atom",
+        headers={
+            "Origin": "https://reader.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
