@@ -79,6 +79,7 @@ class FeedCache:
         self._etag_prefix = f"{store.store_id}.{settings.fingerprint()}."
         self._states: dict[str, FeedState] | None = None
         self._next_change_us: int | None = None  # the soonest self-timed change of any feed
+        self._asked_this_turn = False
         self._loading: asyncio.Future[None] | None = None
         self._rendered: dict[tuple[str, Format], RenderedFeed] = {}
         self._rendering: dict[tuple[str, Format, FeedState], asyncio.Future[RenderedFeed]] = {}
@@ -94,12 +95,30 @@ class FeedCache:
         """
         if (
             self._states is None
-            or self._store.changed()
+            or self._store_changed()
             or (self._next_change_us is not None and now * 1_000_000 >= self._next_change_us)
         ):
             self._states = None
             return None
         return self._states.get(key, self._never_written)
+
+    def _store_changed(self) -> bool:
+        """Whether another connection committed: asked once per turn of the event loop.
+
+        Every request handled in one turn was received before the turn began,
+        so one answer serves them all: a commit that lands after it is news
+        only to requests that arrive after it, and those are handled in a
+        later turn, which asks again. Under load this spares most requests the
+        ``PRAGMA data_version`` statement (4 us, more than the rest of a 304).
+        """
+        if self._asked_this_turn:
+            return False
+        self._asked_this_turn = True
+        asyncio.get_running_loop().call_soon(self._next_turn)
+        return self._store.changed()
+
+    def _next_turn(self) -> None:
+        self._asked_this_turn = False
 
     async def state(self, key: str) -> FeedState:
         """The feed's current state, fresh as of the latest commit by any process."""
