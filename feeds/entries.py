@@ -86,11 +86,16 @@ def _summary(article: Article) -> str | None:
         return article.summary
     if not article.content:
         return article.title
-    text = " ".join(html.unescape(_TAG.sub(" ", article.content)).split())
+    text = " ".join(_plain(article.content).split())
     if len(text) <= EXCERPT:
         return text or article.title
     cut = text.rfind(" ", 0, EXCERPT)
     return text[: cut if cut > EXCERPT // 2 else EXCERPT] + "…"
+
+
+def _plain(fragment: str) -> str:
+    """The text of a (cleaned) HTML fragment: tags become spaces, references are decoded."""
+    return html.unescape(_TAG.sub(" ", fragment))
 
 
 def _marked(text: str, mark: bool) -> str:
@@ -106,7 +111,7 @@ def _content_direction(content: str) -> str | None:
         if size < len(content):  # a tag or reference cut in two must not be read as text
             cut = max(head.rfind("<"), head.rfind("&"))
             head = head if cut == -1 else head[:cut]
-        found = first_strong_direction(html.unescape(_TAG.sub("", head)))
+        found = first_strong_direction(_plain(head))
         if found is not None or size >= len(content):
             return found
     return None
