@@ -1,6 +1,6 @@
 """The ASGI application: ``create_app(settings)`` opens the store in its lifespan.
 
-Requests under ``/feeds/`` go straight to :class:`~feeds.feed_endpoint.FeedEndpoint`,
+Requests under ``/feeds/`` go straight to :class:`~feeds.http.feed_endpoint.FeedEndpoint`,
 the hot path; everything else (the index page, ``/healthz``, errors, and the
 lifespan) goes through Starlette.
 """
@@ -20,17 +20,17 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from feeds.api import api_routes
-from feeds.cache import Clock, FeedCache
-from feeds.conditional import http_date
-from feeds.feed_endpoint import PREFIX, FeedEndpoint
-from feeds.index_page import index_html
-from feeds.language import direction
-from feeds.settings import Settings, config_path, load_settings
-from feeds.spec import feed_specs
-from feeds.websub import HubNotifier
+from feeds.config.settings import Settings, config_path, load_settings
+from feeds.http.api import api_routes
+from feeds.http.cache import Clock, FeedCache
+from feeds.http.conditional import http_date
+from feeds.http.feed_endpoint import PREFIX, FeedEndpoint
+from feeds.http.pages import index_html
+from feeds.model.language import direction
+from feeds.model.spec import feed_specs
+from feeds.notify.websub import HubNotifier
 from store.errors import StoreError
-from store.sqlite import SQLiteStore
+from store.sqlite.store import SQLiteStore
 
 
 class NashraApp:

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from feeds.importer import ImportSummary, import_file
-from feeds.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
-from feeds.tokens import new_token
+from feeds.config.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
+from feeds.http.tokens import new_token
+from feeds.ingest.pipeline import ImportSummary, import_file
 from store.errors import NashraError
-from store.sqlite import SQLiteStore
+from store.sqlite.store import SQLiteStore
 
 EXIT_REJECTED = 1
 EXIT_ERROR = 2

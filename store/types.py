@@ -24,7 +24,7 @@ class Image:
 class Article:
     """One cleaned, validated article: what the store keeps and the feeds show.
 
-    Text fields are already safe for XML (see ``feeds.cleaning``); ``content``
+    Text fields are already safe for XML (see ``feeds.ingest.cleaning``); ``content``
     is sanitized HTML with absolute links. Datetimes are timezone-aware.
     """
 

@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 from starlette.types import Message
 
 from feeds.app import NashraApp, create_app
-from feeds.records import validate_record
-from feeds.settings import Settings, load_settings
-from feeds.tokens import hash_token
+from feeds.config.settings import Settings, load_settings
+from feeds.http.tokens import hash_token
+from feeds.ingest.records import validate_record
 from store.errors import StoreError
 from tests import articles
 from tests.conftest import CONFIG, Run

@@ -1,4 +1,4 @@
-"""Tests of feeds.cleaning: XML-safe characters, bidi balance, plain text, HTML allowlist."""
+"""Tests of feeds.ingest.cleaning: XML-safe characters, bidi balance, plain text, HTML allowlist."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feeds.cleaning import CleaningWarning, clean_html, clean_text
+from feeds.ingest.cleaning import CleaningWarning, clean_html, clean_text
 
 BASE = "https://news.example/2026/10/01/a-1/"
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from feeds.entries import entry_view
-from feeds.generator import render
-from feeds.settings import Settings
-from feeds.spec import feed_specs
+from feeds.config.settings import Settings
+from feeds.formats.feedgen_base import render
+from feeds.model.entries import entry_view
+from feeds.model.spec import feed_specs
 from store.types import Article, Image
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.cli import main
-from feeds.settings import WebSubOptions, load_settings
+from feeds.config.settings import WebSubOptions, load_settings
 from tests.articles import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"

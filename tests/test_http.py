@@ -16,9 +16,9 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-import feeds.cache
+import feeds.http.cache
 from feeds.app import create_app
-from feeds.settings import Settings, load_settings
+from feeds.config.settings import Settings, load_settings
 from tests.articles import record
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
@@ -58,7 +58,7 @@ def test_unchanged_content_gives_identical_bytes(loaded: TestClient) -> None:
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_if_none_match_gives_304_with_validators(loaded: TestClient, fmt: str) -> None:
     # Last-Modified moves to the second after the import's commit once that second is
-    # over (feeds.conditional.last_modified): compare headers after it.
+    # over (feeds.http.conditional.last_modified): compare headers after it.
     time.sleep(1.05)
     first = loaded.get(f"/feeds/politics.{fmt}")
     tag = first.headers["etag"]
@@ -241,7 +241,7 @@ def test_repeats_and_304s_render_and_compress_nothing(
     loaded: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real_render, real_gzip = feeds.cache.generator.render, feeds.cache.gzip.compress
+    real_render, real_gzip = feeds.http.cache.generator.render, feeds.http.cache.gzip.compress
 
     def render(*args: Any, **kwargs: Any) -> bytes:
         calls.append("render")
@@ -251,8 +251,8 @@ def test_repeats_and_304s_render_and_compress_nothing(
         calls.append("gzip")
         return real_gzip(*args, **kwargs)
 
-    monkeypatch.setattr(feeds.cache.generator, "render", render)
-    monkeypatch.setattr(feeds.cache.gzip, "compress", compress)
+    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
+    monkeypatch.setattr(feeds.http.cache.gzip, "compress", compress)
     first = loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"})
     assert calls == ["render", "gzip"]
     for _ in range(3):
@@ -295,13 +295,13 @@ def test_concurrent_requests_for_a_cold_feed_share_one_render(
     assert import_records([record(i) for i in range(5)]).code == 0
     renders: list[str] = []
     queries: list[str] = []
-    real_render = feeds.cache.generator.render
+    real_render = feeds.http.cache.generator.render
 
     def render(*args: Any, **kwargs: Any) -> bytes:
         renders.append(args[1])
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(feeds.cache.generator, "render", render)
+    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
     app = create_app(settings)
 
     async def scenario() -> list[int]:

@@ -23,10 +23,10 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from feeds import importer
-from feeds.settings import Settings
-from store.rows import Prepared
-from store.sqlite import SQLiteStore
+from feeds.config.settings import Settings
+from feeds.ingest import pipeline as importer
+from store.sqlite.rows import Prepared
+from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
 from tests.articles import mixed_records, record
 from tests.conftest import Run
@@ -496,7 +496,7 @@ def test_validation_in_worker_processes_reports_in_file_order(
     import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """Chunks are checked by worker processes; problems still come in line order."""
-    monkeypatch.setattr("feeds.importer.CHUNK_LINES", 7)
+    monkeypatch.setattr("feeds.ingest.pipeline.CHUNK_LINES", 7)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     records: list[Any] = [record(i) for i in range(40)]
     records[9] = record(9, published="2026-11-01")  # line 10

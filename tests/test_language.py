@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.language import LanguageTagError, canonical_language, direction, first_strong_direction
+from feeds.model.language import (
+    LanguageTagError,
+    canonical_language,
+    direction,
+    first_strong_direction,
+)
 
 RTL = ["ar", "ar-EG", "ar-SA", "fa", "fa-IR", "ur", "ps", "sd", "ckb", "ug", "dv", "he", "iw",
        "yi", "syr", "ku-Arab", "az-Arab", "pa-Arab", "ks", "nqo", "mzn", "arz", "prs"]  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from feeds.language import direction
+from feeds.model.language import direction
 from tests.articles import mixed_records
 from tests.articles import record as make_record
 from tests.feed_validator import atom_problems, rss_problems

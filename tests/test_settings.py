@@ -1,4 +1,4 @@
-"""Tests of feeds.settings: loading, validation errors naming their key, fingerprints."""
+"""Tests of feeds.config.settings: loading, validation errors naming their key, fingerprints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from feeds.settings import (
+from feeds.config.settings import (
     DEFAULT_CONFIG,
     Category,
     ConfigError,

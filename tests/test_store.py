@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 
 from store.errors import StoreConflict
-from store.sqlite import SQLiteStore
+from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
 
 T = TypeVar("T")

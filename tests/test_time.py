@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from feeds.app import create_app
-from feeds.settings import Settings
+from feeds.config.settings import Settings
 from tests.articles import record
 
 

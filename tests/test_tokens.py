@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from feeds import tokens
 from feeds.app import create_app
 from feeds.cli import main
-from feeds.settings import Token, load_settings
-from feeds.tokens import AuthError, allowed, authenticate, hash_token, new_token
+from feeds.config.settings import Token, load_settings
+from feeds.http import tokens
+from feeds.http.tokens import AuthError, allowed, authenticate, hash_token, new_token
 from store.errors import NashraError
 from tests.articles import record
 from tests.conftest import CONFIG

@@ -24,10 +24,10 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from feeds.settings import Settings
-from feeds.spec import FORMATS, Format
-from feeds.websub import MAX_RETRY, retry_delay
-from store.sqlite import SQLiteStore
+from feeds.config.settings import Settings
+from feeds.model.spec import FORMATS, Format
+from feeds.notify.websub import MAX_RETRY, retry_delay
+from store.sqlite.store import SQLiteStore
 from tests.articles import record
 from tests.conftest import CONFIG
 from tests.hub import Hub, Ping

@@ -24,8 +24,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.entries import EntryView
-from feeds.spec import FeedSpec, Format
+from feeds.model.entries import EntryView
+from feeds.model.spec import FeedSpec, Format
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"

@@ -10,12 +10,12 @@
   stored record, or 404.
 
 Every endpoint needs ``Authorization: Bearer <token>`` (401 otherwise; see
-:mod:`feeds.tokens`), reads included: the store holds embargoed articles,
+:mod:`feeds.http.tokens`), reads included: the store holds embargoed articles,
 which must not leak before they are published. A token limited to some
 categories may only read and write articles all of whose categories are among
 them, both the record sent and the article it would replace or delete (403).
 
-Records go through :func:`~feeds.records.validate_record`, the validation and
+Records go through :func:`~feeds.ingest.records.validate_record`, the validation and
 cleaning of ``nashra import`` (422 lists every problem with its record's
 index, id and field). A batch is validated whole and then written in one
 transaction, so it is all or nothing. Answers carry the stored record, the
@@ -45,14 +45,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from feeds.cache import FeedCache
-from feeds.conditional import etag
-from feeds.records import Problem, RecordError, ValidRecord, validate_record
-from feeds.settings import Settings, Token
-from feeds.spec import FORMATS
-from feeds.tokens import AuthError, allowed, authenticate
+from feeds.config.settings import Settings, Token
+from feeds.http.cache import FeedCache
+from feeds.http.conditional import etag
+from feeds.http.tokens import AuthError, allowed, authenticate
+from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
+from feeds.model.spec import FORMATS
 from store.errors import NashraError, StoreConflict, StoreError
-from store.sqlite import SQLiteStore
+from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.language import direction, first_strong_direction
-from feeds.spec import FeedSpec
+from feeds.model.language import direction, first_strong_direction
+from feeds.model.spec import FeedSpec
 from store.types import Article, Image
 
 RLM = "\u200f"

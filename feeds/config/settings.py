@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from feeds.language import LanguageTagError, canonical_language
+from feeds.model.language import LanguageTagError, canonical_language
 from store.errors import NashraError
 from store.types import RESERVED_FEEDS
 

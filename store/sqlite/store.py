@@ -2,11 +2,12 @@
 
 Reads go through an aiosqlite connection opened read-only; every write goes
 through one writer connection on its own thread (as datasette does), with
-``BEGIN IMMEDIATE``, so the one write path in :mod:`store.writes` never
-contends with itself. :class:`~store.watch.CommitWatch` answers "has anyone committed since I last
-looked?" with ``PRAGMA data_version``, which changes when any other
-connection, in any process, commits: that is how every server worker notices
-an import or an API write on its very next request.
+``BEGIN IMMEDIATE``, so the one write path in :mod:`store.sqlite.articles`
+never contends with itself. :class:`~store.sqlite.watch.CommitWatch` answers
+"has anyone committed since I last looked?" with ``PRAGMA data_version``,
+which changes when any other connection, in any process, commits: that is
+how every server worker notices an import or an API write on its very next
+request.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from typing import TypeVar
 
 import aiosqlite
 
-from store import hub_queue, writes
 from store.errors import StoreError
-from store.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
-from store.schema import migrate, schema_version
+from store.sqlite import articles as writes
+from store.sqlite import outbox as hub_queue
+from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
+from store.sqlite.schema import migrate, schema_version
+from store.sqlite.watch import CommitWatch
 from store.types import Article, FeedTimes, Outcome
-from store.watch import CommitWatch
 
 T = TypeVar("T")
 
@@ -162,19 +164,19 @@ class SQLiteStore:
         articles: Sequence[Article],
         expected: Mapping[str, frozenset[str] | None] | None = None,
     ) -> list[Outcome]:
-        """Add or replace articles in one transaction (see :func:`store.writes.put_articles`)."""
+        """Add or replace articles in one transaction (see :mod:`store.sqlite.articles`)."""
         now = datetime.now(UTC)
         return await self._run_write(
             lambda conn: writes.put_articles(conn, articles, now, expected)
         )
 
     async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
-        """Like :meth:`put_articles`, for articles prepared ahead by :func:`store.rows.prepare`."""
+        """Like :meth:`put_articles`, for articles made ready by :func:`rows.prepare`."""
         now = datetime.now(UTC)
         return await self._run_write(lambda conn: writes.put_prepared(conn, articles, now))
 
     async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
-        """Delete an article (see :func:`store.writes.delete_article`)."""
+        """Delete an article (see :func:`store.sqlite.articles.delete_article`)."""
         now = datetime.now(UTC)
         return await self._run_write(
             lambda conn: writes.delete_article(conn, article_id, now, expected)

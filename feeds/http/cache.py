@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 
 import brotli
 
-from feeds import generator
-from feeds.conditional import Encoding
-from feeds.entries import EntryView, entry_view
-from feeds.settings import Settings
-from feeds.spec import FORMATS, FeedSpec, Format
-from store.rows import to_us
-from store.sqlite import SQLiteStore
+from feeds.config.settings import Settings
+from feeds.formats import feedgen_base as generator
+from feeds.http.conditional import Encoding
+from feeds.model.entries import EntryView, entry_view
+from feeds.model.spec import FORMATS, FeedSpec, Format
+from store.sqlite.rows import to_us
+from store.sqlite.store import SQLiteStore
 
 VERSION = "0.1.0"
 Clock = Callable[[], float]  # seconds since the epoch, like time.time

@@ -2,7 +2,7 @@
 
 The store is the source of truth, not this process. Every write queues a
 notification per touched feed in the write's own transaction (see
-:mod:`store.hub_queue`), whichever process made it: an API request here, a
+:mod:`store.sqlite.outbox`), whichever process made it: an API request here, a
 ``nashra import`` elsewhere. A :class:`HubNotifier` runs in each server
 worker and sends what is due:
 
@@ -38,11 +38,11 @@ from datetime import UTC, datetime
 
 import httpx2 as httpx
 
-from feeds.cache import VERSION, Clock
-from feeds.spec import FORMATS, FeedSpec
-from store.rows import from_us
-from store.sqlite import SQLiteStore
-from store.watch import CommitWatch
+from feeds.http.cache import VERSION, Clock
+from feeds.model.spec import FORMATS, FeedSpec
+from store.sqlite.rows import from_us
+from store.sqlite.store import SQLiteStore
+from store.sqlite.watch import CommitWatch
 
 log = logging.getLogger(__name__)
 

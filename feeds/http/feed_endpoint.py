@@ -17,8 +17,9 @@ from functools import lru_cache
 
 from starlette.types import Receive, Scope, Send
 
-from feeds.cache import Clock, FeedCache, FeedState
-from feeds.conditional import (
+from feeds.formats.feedgen_base import MEDIA_TYPES
+from feeds.http.cache import Clock, FeedCache, FeedState
+from feeds.http.conditional import (
     Encoding,
     change_second,
     choose_encoding,
@@ -27,8 +28,7 @@ from feeds.conditional import (
     last_modified,
     not_modified,
 )
-from feeds.generator import MEDIA_TYPES
-from feeds.spec import FORMATS, FeedSpec, Format
+from feeds.model.spec import FORMATS, FeedSpec, Format
 
 ALLOW = b"GET, HEAD, OPTIONS"
 #: The answer to a CORS preflight: web-based readers may send conditional requests.

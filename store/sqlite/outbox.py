@@ -1,7 +1,7 @@
 """The queue of WebSub hub notifications, one row per feed.
 
 Writes queue a row per touched feed in their own transaction (see
-:mod:`store.writes`), so a notification survives a hub that is down, or a
+:mod:`store.sqlite.articles`), so a notification survives a hub that is down, or a
 server restart. A sender claims due rows by moving their due time one lease
 ahead; a change queued meanwhile pulls the due time back, which is how a
 sender knows not to forget a notification that is already stale.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from store.writes import transaction
+from store.sqlite.articles import transaction
 
 _MICRO = 1_000_000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from feeds.generator import MEDIA_TYPES
-from feeds.language import direction
-from feeds.settings import Settings
-from feeds.spec import FORMATS, FeedSpec
+from feeds.config.settings import Settings
+from feeds.formats.feedgen_base import MEDIA_TYPES
+from feeds.model.language import direction
+from feeds.model.spec import FORMATS, FeedSpec
 
 _FORMAT_NAMES = {"rss": "RSS 2.0", "atom": "Atom 1.0"}
 

@@ -90,7 +90,7 @@ class Prepared(NamedTuple):
 
 
 def prepare(article: Article) -> Prepared:
-    """What :func:`store.writes.put_prepared` needs to write ``article``."""
+    """What :func:`store.sqlite.articles.put_prepared` needs to write ``article``."""
     article_digest = digest(article)
     feeds = article.feed_keys()
     published_us = to_us(article.published)

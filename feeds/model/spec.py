@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from feeds.language import Direction, direction
-from feeds.settings import Settings
+from feeds.config.settings import Settings
+from feeds.model.language import Direction, direction
 from store.types import ALL_FEED, BREAKING_FEED
 
 Format = Literal["rss", "atom"]

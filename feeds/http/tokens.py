@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 
-from feeds.settings import SLUG_PATTERN, Token
+from feeds.config.settings import SLUG_PATTERN, Token
 from store.errors import NashraError
 
 HASH_PREFIX = "sha256:"

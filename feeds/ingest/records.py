@@ -3,7 +3,7 @@
 A record is a JSON object in the import format (see README). Validation
 collects every problem of a record, each naming its field, rather than
 stopping at the first, so a publisher can fix a file in one pass. Text is
-made safe here, once, at the edge (see :mod:`feeds.cleaning`).
+made safe here, once, at the edge (see :mod:`feeds.ingest.cleaning`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from feeds.cleaning import CleaningWarning, clean_html, clean_text
-from feeds.language import LanguageTagError, canonical_language
-from feeds.settings import Settings
+from feeds.config.settings import Settings
+from feeds.ingest.cleaning import CleaningWarning, clean_html, clean_text
+from feeds.model.language import LanguageTagError, canonical_language
 from store.errors import NashraError
 from store.types import Article, Image
 

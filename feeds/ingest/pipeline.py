@@ -28,10 +28,10 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from feeds.records import Problem, RecordError, validate_record
-from feeds.settings import Settings
-from store.rows import Prepared, prepare
-from store.sqlite import SQLiteStore
+from feeds.config.settings import Settings
+from feeds.ingest.records import Problem, RecordError, validate_record
+from store.sqlite.rows import Prepared, prepare
+from store.sqlite.store import SQLiteStore
 from store.types import Outcome
 
 BATCH = 2000

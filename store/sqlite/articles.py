@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from store.errors import StoreConflict
-from store.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
+from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
 from store.types import BREAKING_FEED, Article, Outcome
 
 _COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
