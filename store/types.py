@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 ALL_FEED = "all"
 BREAKING_FEED = "breaking"
 RESERVED_FEEDS = frozenset({ALL_FEED, BREAKING_FEED})
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the Unix epoch: an exact, sortable integer for an aware datetime."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_us(us: int) -> datetime:
+    """The aware UTC datetime of :func:`to_us`."""
+    return _EPOCH + timedelta(microseconds=us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +85,34 @@ class FeedTimes:
 
     feed: str
     version: int
-    modified_us: int  # the last write that touched the feed
+    written_us: int  # the last write that touched the feed
     passed_us: int | None  # the latest appearance or expiry at or before now
     next_us: int | None  # the next one after now
 
     @property
     def changed_us(self) -> int:
         """When the feed's visible content last changed, by a write or by time."""
-        return max(self.modified_us, self.passed_us or 0)
+        return max(self.written_us, self.passed_us or 0)
+
+
+class Claim(NamedTuple):
+    """A queued change claimed by an outbox sink: the feed, and the attempts made so far."""
+
+    feed: str
+    attempts: int
+
+
+class Prepared(NamedTuple):
+    """An article readied for the write path: its row and feed entries, computed ahead.
+
+    A plain tuple, cheap to pickle: ``nashra import`` prepares articles in its
+    validation worker processes (with the store's ``preparer``), so the
+    single writer only runs SQL.
+    """
+
+    id: str
+    digest: str  # a hash of every field: an identical re-import is unchanged
+    updated_us: int
+    feeds: frozenset[str]
+    entries: tuple[tuple[str, int, int | None], ...]  # (feed, published_us, expires_us)
+    row: tuple[object, ...]  # the values the backend stores, in its own column order

@@ -1,0 +1,135 @@
+"""The interface ``feeds`` depends on: what a store does, not how.
+
+``feeds`` imports this protocol and the value types of :mod:`store.types`,
+never a concrete store; the embedded SQLite store (:mod:`store.sqlite`) is
+one implementation, chosen where the application is put together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from store.types import Article, Claim, FeedTimes, Outcome, Prepared
+
+
+class CommitWatch(Protocol):
+    """Says, cheaply, whether any other connection committed since it last said."""
+
+    def changed(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    """Articles, feed versions and the outbox of feed changes.
+
+    Every write stamps its time from the store's clock, bumps the version of
+    every feed it touches, and queues a change for every registered outbox
+    sink, all in one transaction.
+    """
+
+    @property
+    def store_id(self) -> str:
+        """A random id made when the store was created: part of every ETag."""
+        ...
+
+    @property
+    def created(self) -> datetime:
+        """When the store was created: the change time of a feed never written."""
+        ...
+
+    @property
+    def preparer(self) -> Callable[[Article], Prepared]:
+        """A module-level (picklable) function that readies an article for :meth:`put_prepared`.
+
+        ``nashra import`` calls it in its validation worker processes, so the
+        single writer only runs SQL.
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+    # -- reads
+
+    def changed(self) -> bool:
+        """Whether any other connection committed since the last call (a few µs)."""
+        ...
+
+    def watch(self) -> CommitWatch:
+        """A commit watch of its own, for a consumer other than the feed cache."""
+        ...
+
+    async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:
+        """Every written feed's version and self-timed changes around ``now``."""
+        ...
+
+    async def feed_articles(self, feed: str, limit: int, now: datetime) -> list[Article]:
+        """The newest ``limit`` articles of ``feed`` visible at ``now``, newest first."""
+        ...
+
+    async def get_article(self, article_id: str) -> Article | None: ...
+
+    async def count_articles(self) -> int: ...
+
+    async def ping(self) -> None:
+        """Raise :class:`~store.errors.StoreError` unless the store answers."""
+        ...
+
+    # -- writes
+
+    async def put_articles(
+        self,
+        articles: Sequence[Article],
+        expected: Mapping[str, frozenset[str] | None] | None = None,
+    ) -> list[Outcome]:
+        """Add or replace ``articles`` in one transaction; the outcome of each, in order.
+
+        ``expected`` maps ids to the feeds the caller saw them in (None:
+        absent); if any differs now, :class:`~store.errors.StoreConflict` is
+        raised and nothing is written.
+        """
+        ...
+
+    async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
+        """Like :meth:`put_articles`, for articles readied by :attr:`preparer`."""
+        ...
+
+    async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
+        """Remove an article from the store and every feed; whether it existed."""
+        ...
+
+    # -- the outbox: "feed X changed", once per sink
+
+    async def register_sink(self, sink: str) -> None:
+        """From now on, every write queues a change per touched feed for ``sink``."""
+        ...
+
+    async def claim_changes(self, sink: str, now: datetime, lease: float) -> list[Claim]:
+        """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds."""
+        ...
+
+    async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
+        """Forget a claimed change, unless a newer one was queued meanwhile."""
+        ...
+
+    async def change_failed(
+        self,
+        sink: str,
+        feed: str,
+        claimed_at: datetime,
+        lease: float,
+        retry_at: datetime,
+        error: str,
+    ) -> None:
+        """Count a failed attempt; the change is due again at ``retry_at``."""
+        ...
+
+    async def next_change_due(self, sink: str) -> datetime | None:
+        """When ``sink``'s soonest queued change is due, if any."""
+        ...
+
+    async def queue_changes(self, sink: str, feeds: Sequence[str], due: datetime) -> None:
+        """Queue changes that come by time, not by a write (an embargo ending)."""
+        ...
