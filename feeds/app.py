@@ -1,8 +1,10 @@
-"""The ASGI application: ``create_app(settings)`` opens the store in its lifespan.
+"""The ASGI application: ``create_app(settings)``; the lifespan opens what it serves from.
 
 Requests under ``/feeds/`` go straight to :class:`~feeds.http.feed_endpoint.FeedEndpoint`,
-the hot path; everything else (the index page, ``/healthz``, errors, and the
-lifespan) goes through Starlette.
+the hot path; everything else (the index page, ``/healthz``, the API, and
+the lifespan) goes through Starlette. The lifespan opens the store (unless
+one is given), makes the feed cache and starts an outbox worker per sink,
+and hands them to every route as one typed :class:`~feeds.http.state.AppState`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -21,72 +22,86 @@ from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from feeds.config.settings import Settings, config_path, load_settings
+from feeds.http import errors
 from feeds.http.api import api_routes
-from feeds.http.cache import Clock, FeedCache
+from feeds.http.cache import FeedCache
 from feeds.http.conditional import http_date
 from feeds.http.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.http.pages import index_html
+from feeds.http.state import STATE_KEY, AppState, app_state
 from feeds.model.language import direction
-from feeds.model.spec import feed_specs
-from feeds.notify.websub import HubNotifier
-from store.errors import StoreError
+from feeds.model.spec import FeedSpec, feed_specs
+from feeds.notify.outbox import OutboxWorker
+from feeds.notify.websub import WebSubSink
+from store.clock import Clock, system_clock
+from store.protocol import Store
 from store.sqlite.store import SQLiteStore
 
 
 class NashraApp:
     """The whole application: the feed endpoint beside a Starlette app for the rest."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: Store | None, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
         self.specs = feed_specs(settings)
-        self.feeds: FeedEndpoint | None = None
-        # set in the lifespan, for the API and the WebSub notifier
-        self.store: SQLiteStore | None = None
-        self.cache: FeedCache | None = None
-        self.notifier: HubNotifier | None = None
+        self._given_store = store
+        self._feeds: FeedEndpoint | None = None  # made in the lifespan
+        self._state: AppState | None = None
         self.web = Starlette(
             routes=[
                 Route("/", self.index, methods=["GET"]),
-                Route("/healthz", self.healthz, methods=["GET"]),
-                Mount("/api", routes=api_routes(self)),
+                Route("/healthz", healthz, methods=["GET"]),
+                Mount("/api", routes=api_routes()),
             ],
             lifespan=self.lifespan,
-            exception_handlers={404: self.not_found},
+            exception_handlers=errors.handlers(json=False),
         )
         self.page = index_html(settings, self.specs.values())
 
+    @property
+    def state(self) -> AppState:
+        """The opened application; only between the lifespan's start and end."""
+        if self._state is None:
+            raise RuntimeError("the application is not started (its lifespan opens it)")
+        return self._state
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
-            assert self.feeds is not None, "the store is opened in the lifespan"
-            await self.feeds(scope, receive, send)
+            assert self._feeds is not None, "the lifespan has run: the server waits for it"
+            await self._feeds(scope, receive, send)
         elif scope["type"] == "http":
             await self.web(scope, receive, self._dated(send))
         else:
             await self.web(scope, receive, send)
 
     @contextlib.asynccontextmanager
-    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        store = await SQLiteStore.open(self.settings.store.path)
-        app.state.store = self.store = store
-        self.cache = FeedCache(store, self.settings, self.clock)
-        self.feeds = FeedEndpoint(self.specs, self.cache, self.clock)
-        if self.settings.websub.hub:
-            self.notifier = HubNotifier(store, self.specs, self.settings.websub.hub, self.clock)
-            await self.notifier.start()
-        await self._warm_up()
+    async def lifespan(self, app: Starlette) -> AsyncIterator[Mapping[str, AppState]]:
+        store = self._given_store or await SQLiteStore.open(
+            self.settings.store.path, clock=self.clock
+        )
+        cache = FeedCache(store, self.settings, self.clock)
+        workers = _outbox_workers(self.settings, self.specs, store, self.clock)
+        state = AppState(self.settings, self.specs, self.clock, store, cache, workers)
+        for worker in workers:
+            await worker.start()
+        self._feeds = FeedEndpoint(self.specs, cache, self.clock)
+        self._state = state
+        await self._warm_up(cache)
         try:
-            yield
+            yield {STATE_KEY: state}
         finally:
-            if self.notifier is not None:
-                await self.notifier.stop()
-            await store.close()
+            self._state = None
+            for worker in workers:
+                await worker.stop()
+            if self._given_store is None:
+                await store.close()
 
-    async def _warm_up(self) -> None:
+    async def _warm_up(self, cache: FeedCache) -> None:
         """Do once, at start, what the first request would otherwise pay for.
 
         The feed states are loaded, the language data behind ``direction`` is
-        read, and one feed is queried and rendered empty in both formats (the
+        read, and one feed is queried and rendered empty in every format (the
         first use of feedgen and lxml loads modules and builds tables). Then
         every object alive now (modules, language tables, the settings) is
         moved out of the garbage collector's sight with :func:`gc.freeze`: a
@@ -94,25 +109,14 @@ class NashraApp:
         they set off would otherwise walk all of those long-lived ones again
         and again (it cuts a cold render from about 7 ms to 4.5 ms).
         """
-        assert self.cache is not None
         for spec in self.specs.values():
             direction(spec.language)
-        await self.cache.warm_up(next(iter(self.specs.values())))
+        await cache.warm_up(next(iter(self.specs.values())))
         gc.collect()
         gc.freeze()
 
     async def index(self, request: Request) -> Response:
         return Response(self.page, media_type="text/html; charset=utf-8")
-
-    async def healthz(self, request: Request) -> Response:
-        try:
-            await request.app.state.store.ping()
-        except StoreError as error:
-            return PlainTextResponse(f"store unavailable: {error}\n", status_code=503)
-        return PlainTextResponse("ok\n")
-
-    async def not_found(self, request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("Not Found\n", status_code=404)
 
     def _dated(self, send: Send) -> Send:
         """``send`` adding a Date header from this app's clock to each response."""
@@ -127,9 +131,32 @@ class NashraApp:
         return dated
 
 
-def create_app(settings: Settings, *, clock: Clock = time.time) -> NashraApp:
-    """The nashra application for ``settings``; ``clock`` is injectable for tests."""
-    return NashraApp(settings, clock)
+async def healthz(request: Request) -> Response:
+    """200 if the store answers; a store that fails is a 503 through the error map."""
+    await app_state(request).store.ping()
+    return PlainTextResponse("ok\n")
+
+
+def _outbox_workers(
+    settings: Settings, specs: Mapping[str, FeedSpec], store: Store, clock: Clock
+) -> list[OutboxWorker]:
+    """One worker per configured sink: the WebSub hub, when there is one."""
+    workers = []
+    if settings.websub.hub:
+        workers.append(OutboxWorker(store, WebSubSink(settings.websub.hub, specs), specs, clock))
+    return workers
+
+
+def create_app(
+    settings: Settings, *, store: Store | None = None, clock: Clock = system_clock
+) -> NashraApp:
+    """The nashra application for ``settings``.
+
+    ``store`` defaults to the embedded SQLite store at ``settings.store.path``,
+    opened (with ``clock``) in the lifespan; a store given is the caller's to
+    close. ``clock`` is the app's (and its store's) time: tests move it.
+    """
+    return NashraApp(settings, store, clock)
 
 
 def app_from_environment() -> NashraApp:

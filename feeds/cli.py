@@ -16,8 +16,10 @@ from typing import IO
 
 from feeds.config.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
 from feeds.http.tokens import new_token
-from feeds.ingest.pipeline import ImportSummary, import_file
+from feeds.ingest.pipeline import ImportSummary, import_records
+from feeds.ingest.sources.jsonl import JsonLinesSource
 from store.errors import NashraError
+from store.protocol import Store
 from store.sqlite.store import SQLiteStore
 
 EXIT_REJECTED = 1
@@ -159,23 +161,24 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run_import(
-    name: str, store: SQLiteStore, settings: Settings, skip_invalid: bool
+    name: str, store: Store, settings: Settings, skip_invalid: bool
 ) -> ImportSummary:
     def report(message: str) -> None:
         print(message, file=sys.stderr)
 
     if name == "-":
-        return await import_file(
-            sys.stdin.buffer, store, settings, skip_invalid=skip_invalid, report=report
+        source = JsonLinesSource(sys.stdin.buffer)
+        return await import_records(
+            source, store, settings, skip_invalid=skip_invalid, report=report
         )
     try:
         stream: IO[bytes] = open(name, "rb")  # noqa: SIM115 - closed below
     except OSError as error:
         raise NashraError(f"cannot read {name}: {error.strerror}") from error
     with stream:
-        size = os.fstat(stream.fileno()).st_size
-        return await import_file(
-            stream, store, settings, skip_invalid=skip_invalid, report=report, size=size
+        source = JsonLinesSource(stream, os.fstat(stream.fileno()).st_size)
+        return await import_records(
+            source, store, settings, skip_invalid=skip_invalid, report=report
         )
 
 

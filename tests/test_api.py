@@ -17,6 +17,7 @@ from starlette.types import Message
 
 from feeds.app import NashraApp, create_app
 from feeds.config.settings import Settings, load_settings
+from feeds.http.state import AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
 from store.errors import StoreError
@@ -54,24 +55,20 @@ def config_file(tmp_path: Path) -> Path:
 
 
 class Notifier:
-    """Stands in for the WebSub notifier: counts the wake-ups."""
+    """Counts the wake-ups the API gives the outbox workers after its writes."""
 
     def __init__(self) -> None:
         self.wakes = 0
 
-    def wake(self) -> None:
+    def wake(self, state: AppState) -> None:
         self.wakes += 1
-
-    async def stop(self) -> None:
-        """Called as the app shuts down."""
 
 
 @pytest.fixture
-def notifier(client: TestClient) -> Notifier:
-    app = client.app
-    assert isinstance(app, NashraApp)
-    app.notifier = fake = Notifier()  # type: ignore[assignment]
-    return fake
+def notifier(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Notifier:
+    counter = Notifier()
+    monkeypatch.setattr(AppState, "wake_outbox", counter.wake)
+    return counter
 
 
 def record(index: int, language: str = "ar", **overrides: Any) -> dict[str, Any]:
@@ -602,12 +599,12 @@ def test_the_api_sends_no_cors_header_but_the_feeds_do(client: TestClient) -> No
 
 def test_a_store_failure_is_503_json(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     app = client.app
-    assert isinstance(app, NashraApp) and app.store is not None
+    assert isinstance(app, NashraApp)
 
     async def broken(article_id: str) -> None:
         raise StoreError("disk on fire")
 
-    monkeypatch.setattr(app.store, "get_article", broken)
+    monkeypatch.setattr(app.state.store, "get_article", broken)
     response = get(client, "t-00001")
     assert response.status_code == 503
     assert "unavailable" in response.json()["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import time
 from collections.abc import Callable
@@ -17,12 +18,36 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 import feeds.http.cache
+import feeds.http.feed_endpoint
 from feeds.app import create_app
 from feeds.config.settings import Settings, load_settings
+from feeds.formats.base import FeedDocument, FeedFormat
 from tests.articles import record
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The extension of each format the feed endpoint renders, in order.
+
+    Ask for it before the app is made (before ``client`` or ``loaded``): apps
+    made after it serve formats whose render is counted. The warm-up at start
+    renders through the registry, and is not counted.
+    """
+    renders: list[str] = []
+
+    def counting(fmt: FeedFormat) -> FeedFormat:
+        def render(doc: FeedDocument) -> bytes:
+            renders.append(fmt.extension)
+            return fmt.render(doc)
+
+        return dataclasses.replace(fmt, render=render)
+
+    formats = tuple(counting(fmt) for fmt in feeds.http.feed_endpoint.FORMATS)
+    monkeypatch.setattr(feeds.http.feed_endpoint, "FORMATS", formats)
+    return renders
 
 
 @pytest.fixture
@@ -238,23 +263,18 @@ def test_healthz(loaded: TestClient) -> None:
 
 
 def test_repeats_and_304s_render_and_compress_nothing(
-    loaded: TestClient, monkeypatch: pytest.MonkeyPatch
+    renders: list[str], loaded: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real_render, real_gzip = feeds.http.cache.generator.render, feeds.http.cache.gzip.compress
-
-    def render(*args: Any, **kwargs: Any) -> bytes:
-        calls.append("render")
-        return real_render(*args, **kwargs)
+    real_gzip = feeds.http.cache.gzip.compress
 
     def compress(*args: Any, **kwargs: Any) -> bytes:
         calls.append("gzip")
         return real_gzip(*args, **kwargs)
 
-    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
     monkeypatch.setattr(feeds.http.cache.gzip, "compress", compress)
     first = loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"})
-    assert calls == ["render", "gzip"]
+    assert (renders, calls) == (["rss"], ["gzip"])
     for _ in range(3):
         assert loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"}).status_code == 200
         again = loaded.get(
@@ -262,7 +282,7 @@ def test_repeats_and_304s_render_and_compress_nothing(
             headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]},
         )
         assert again.status_code == 304
-    assert calls == ["render", "gzip"]
+    assert (renders, calls) == (["rss"], ["gzip"])
 
 
 def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
@@ -289,33 +309,26 @@ def test_the_rtl_mark_can_be_switched_off(
 
 
 def test_concurrent_requests_for_a_cold_feed_share_one_render(
-    settings: Settings, import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    import_records: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    renders: list[str],
 ) -> None:
     """Single flight: requests arriving while a feed renders wait for that render."""
     assert import_records([record(i) for i in range(5)]).code == 0
-    renders: list[str] = []
     queries: list[str] = []
-    real_render = feeds.http.cache.generator.render
-
-    def render(*args: Any, **kwargs: Any) -> bytes:
-        renders.append(args[1])
-        return real_render(*args, **kwargs)
-
-    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
     app = create_app(settings)
 
     async def scenario() -> list[int]:
         async with app.web.router.lifespan_context(app.web):
-            assert app.store is not None
-            real_query = app.store.feed_articles
+            real_query = app.state.store.feed_articles
 
             async def slow_query(*args: Any) -> Any:
                 queries.append(args[0])
                 await asyncio.sleep(0.05)  # a slow store: the other requests arrive meanwhile
                 return await real_query(*args)
 
-            app.store.feed_articles = slow_query  # type: ignore[method-assign]
-            renders.clear()  # the warm-up's empty renders
+            monkeypatch.setattr(app.state.store, "feed_articles", slow_query)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="https://x") as client:
                 answers = await asyncio.gather(
@@ -329,20 +342,19 @@ def test_concurrent_requests_for_a_cold_feed_share_one_render(
 
 
 def test_both_formats_of_a_feed_state_share_one_query(
-    settings: Settings, import_records: Callable[..., Any]
+    settings: Settings, import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert import_records([record(i) for i in range(3)]).code == 0
     queries: list[str] = []
     app = create_app(settings)
     with TestClient(app) as client:
-        assert app.store is not None
-        real_query = app.store.feed_articles
+        real_query = app.state.store.feed_articles
 
         async def counted(*args: Any) -> Any:
             queries.append(args[0])
             return await real_query(*args)
 
-        app.store.feed_articles = counted  # type: ignore[method-assign]
+        monkeypatch.setattr(app.state.store, "feed_articles", counted)
         assert client.get("/feeds/politics.rss").status_code == 200
         assert client.get("/feeds/politics.atom").status_code == 200
         assert queries == ["politics"]

@@ -25,8 +25,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
-from feeds.model.spec import FORMATS, Format
-from feeds.notify.websub import MAX_RETRY, retry_delay
+from feeds.notify.outbox import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
 from tests.articles import record
 from tests.conftest import CONFIG
@@ -65,7 +64,7 @@ def config_file(tmp_path: Path, hub: Hub) -> Path:
 
 def topics(*feeds: str) -> set[str]:
     """The self URLs of ``feeds`` in both formats: what the hub must be told about."""
-    return {f"{SITE}feeds/{feed}.{fmt}" for feed in feeds for fmt in FORMATS}
+    return {f"{SITE}feeds/{feed}.{fmt}" for feed in feeds for fmt in ("rss", "atom")}
 
 
 def accepted(pings: Iterable[Ping]) -> set[str]:
@@ -111,10 +110,8 @@ def queue_directly(db: Path, feeds: list[str]) -> None:
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_feeds_announce_the_hub_and_their_self_url(
-    client: TestClient, hub: Hub, fmt: Format
-) -> None:
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_feeds_announce_the_hub_and_their_self_url(client: TestClient, hub: Hub, fmt: str) -> None:
     for feed in ("politics", "breaking"):
         self_url = f"{SITE}feeds/{feed}.{fmt}"
         response = client.get(f"/feeds/{feed}.{fmt}")

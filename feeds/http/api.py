@@ -24,7 +24,7 @@ left), in each format, as the feed endpoint serves it uncompressed: the CMS
 can tell when a feed shows its change. Bodies must be ``application/json``
 (415), UTF-8 JSON (400) and at most ``api.max_body`` bytes (413).
 
-Helpers raise :class:`ApiError`; one exception handler, around the API's own
+Helpers raise :class:`~feeds.http.errors.HttpError`; the one error map, around the API's own
 router, turns it (and Starlette's 404 and 405) into a JSON answer. Nothing
 here logs a request header.
 """
@@ -36,86 +36,49 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from feeds.config.settings import Settings, Token
-from feeds.http.cache import FeedCache
-from feeds.http.conditional import etag
+from feeds.formats.registry import FORMATS
+from feeds.http.errors import JSON, HttpError, handlers
+from feeds.http.state import AppState, app_state
 from feeds.http.tokens import AuthError, allowed, authenticate
 from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
-from feeds.model.spec import FORMATS
-from store.errors import NashraError, StoreConflict, StoreError
-from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
-
-if TYPE_CHECKING:
-    from feeds.app import NashraApp
 
 log = logging.getLogger(__name__)
 
-JSON = dict[str, Any]
 REALM = 'Bearer realm="nashra"'
 _WRITTEN = frozenset({Outcome.ADDED, Outcome.UPDATED})
 #: Says no more about an article the token may not see than that it is out of bounds.
 _STORED_OUTSIDE = "the stored article with this id is in a category outside the token's"
 
 
-class ApiError(NashraError):
-    """An API failure: the status and JSON body (and headers) of the answer."""
-
-    def __init__(self, status: int, body: JSON, headers: Mapping[str, str] | None = None) -> None:
-        self.status = status
-        self.body = body
-        self.headers = headers
-        super().__init__(status, body.get("error"))
-
-
-def api_routes(app: NashraApp) -> list[BaseRoute]:
+def api_routes() -> list[BaseRoute]:
     """The API's routes, for ``Mount("/api", routes=…)``.
 
     They sit in a router of their own, wrapped by the handler of every API
     error, so that unknown paths and wrong methods under ``/api/`` answer JSON
     too while the rest of the site keeps its plain-text errors.
     """
-    endpoints = _Endpoints(app)
     router = Router(
         routes=[
-            Route("/articles", endpoints.post, methods=["POST"]),
-            Route(
-                "/articles/{article_id:path}", endpoints.article, methods=["GET", "PUT", "DELETE"]
-            ),
+            Route("/articles", _post, methods=["POST"]),
+            Route("/articles/{article_id:path}", _article, methods=["GET", "PUT", "DELETE"]),
         ],
         redirect_slashes=False,
     )
-    handlers = {ApiError: _api_error, HTTPException: _http_error, StoreError: _store_error}
-    return [Mount("", app=ExceptionMiddleware(router, handlers=handlers))]
+    return [Mount("", app=ExceptionMiddleware(router, handlers=handlers(json=True)))]
 
 
 def _json(body: JSON, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON answer that no cache keeps: it may hold an embargoed article."""
     return JSONResponse(body, status, headers={**(headers or {}), "Cache-Control": "no-store"})
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return _json(exc.body, exc.status, headers=exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return _json({"error": exc.detail}, exc.status_code, headers=exc.headers)
-
-
-async def _store_error(request: Request, exc: Exception) -> Response:
-    log.error("publishing API: %s", exc)
-    return _json({"error": "the store is unavailable; try again (writes are idempotent)"}, 503)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,153 +91,138 @@ class _Written:
     warnings: list[Problem]
 
 
-class _Endpoints:
-    """The endpoints; the store and cache are looked up per request (the lifespan opens them)."""
+async def _post(request: Request) -> Response:
+    state = app_state(request)
+    token = _token(request, state)
+    data = await _read_json(request, state.settings.api.max_body)
+    if not isinstance(data, list):
+        return await _put_one(request, state, token, data)
+    max_batch = state.settings.api.max_batch
+    if not 1 <= len(data) <= max_batch:
+        message = f"a batch holds 1 to {max_batch} articles, this one {len(data)}"
+        raise HttpError(422, message, details={"errors": [_problem(None, None, "", message)]})
+    written = await _write(state, token, data)
+    etags = await _etags(state, (w.feeds for w in written))
+    return _json({"articles": [_result(w, etags) for w in written]})
 
-    def __init__(self, app: NashraApp) -> None:
-        self.app = app
 
-    async def post(self, request: Request) -> Response:
-        token = self._token(request)
-        data = await _read_json(request, self.app.settings.api.max_body)
-        if not isinstance(data, list):
-            return await self._put_one(request, token, data)
-        max_batch = self.app.settings.api.max_batch
-        if not 1 <= len(data) <= max_batch:
-            message = f"a batch holds 1 to {max_batch} articles, this one {len(data)}"
-            raise ApiError(422, {"error": message, "errors": [_entry(None, None, "", message)]})
-        written = await self._write(token, data)
-        etags = await self._etags(w.feeds for w in written)
-        return _json({"articles": [_result(w, etags) for w in written]})
+async def _article(request: Request) -> Response:
+    state = app_state(request)
+    token = _token(request, state)
+    article_id: str = request.path_params["article_id"]
+    if request.method == "PUT":
+        data = await _read_json(request, state.settings.api.max_body)
+        if isinstance(data, dict):
+            if data.get("id") is None:  # absent, as null is in every record field
+                data = {**data, "id": article_id}
+            elif data["id"] != article_id:
+                message = f"does not match the id in the URL, {article_id!r}"
+                raise _invalid([_problem(0, _text_or_none(data["id"]), "id", message)])
+        return await _put_one(request, state, token, data)
+    stored = await state.store.get_article(article_id)
+    if stored is None:
+        raise HttpError(404, f"no article with id {article_id!r}")
+    _check_stored_scope(token, stored)
+    if request.method == "DELETE":
+        return await _delete(state, token, stored)
+    return _json(record_json(stored))
 
-    async def article(self, request: Request) -> Response:
-        token = self._token(request)
-        article_id: str = request.path_params["article_id"]
-        if request.method == "PUT":
-            data = await _read_json(request, self.app.settings.api.max_body)
-            if isinstance(data, dict):
-                if data.get("id") is None:  # absent, as null is in every record field
-                    data = {**data, "id": article_id}
-                elif data["id"] != article_id:
-                    message = f"does not match the id in the URL, {article_id!r}"
-                    raise _invalid([_entry(0, _text_or_none(data["id"]), "id", message)])
-            return await self._put_one(request, token, data)
-        stored = await self._store().get_article(article_id)
-        if stored is None:
-            raise ApiError(404, {"error": f"no article with id {article_id!r}"})
-        _check_stored_scope(token, stored)
-        if request.method == "DELETE":
-            return await self._delete(token, stored)
-        return _json(record_json(stored))
 
-    async def _put_one(self, request: Request, token: Token, data: object) -> Response:
-        """Write one record: 201 if it is new, 200 if it replaced or matched one, 409 if stale."""
-        (written,) = await self._write(token, [data])
-        if written.outcome is Outcome.STALE:
-            raise ApiError(
-                409,
-                {
-                    "error": "the stored article is newer (a later 'updated'); nothing was written",
-                    "article": record_json(written.article),
-                    "outcome": written.outcome.value,
-                },
-            )
-        body = _result(written, await self._etags([written.feeds]))
-        if written.outcome is not Outcome.ADDED:
-            return _json(body)
-        location = f"{request.scope['root_path']}/articles/{quote(written.article.id, safe='')}"
-        return _json(body, 201, headers={"Location": location})
-
-    async def _write(self, token: Token, records: list[object]) -> list[_Written]:
-        """Validate every record, check the token's scope, then write them in one transaction."""
-        valid = _validate(records, self.app.settings)
-        store = self._store()
-        ids = dict.fromkeys(v.article.id for v in valid)
-        current = {article_id: await store.get_article(article_id) for article_id in ids}
-        denied = [
-            error
-            for index, record in enumerate(valid)
-            for error in _scope_errors(token, index, record.article, current[record.article.id])
-        ]
-        if denied:
-            raise _forbidden(token, denied)
-        seen = {i: (a.feed_keys() if a else None) for i, a in current.items()}
-        try:  # the write fails rather than pass a scope check made on older data
-            outcomes = await store.put_articles([v.article for v in valid], expected=seen)
-        except StoreConflict as conflict:
-            raise ApiError(409, {"error": str(conflict)}) from conflict
-        written = []
-        for record, outcome in zip(valid, outcomes, strict=True):
-            article, previous = record.article, current[record.article.id]
-            if outcome is Outcome.STALE and previous is not None:
-                article = previous
-            feeds = article.feed_keys()
-            if outcome is Outcome.UPDATED and previous is not None:
-                feeds |= previous.feed_keys()  # the feeds it left changed too
-            if outcome in _WRITTEN:
-                current[article.id] = article
-                log.info("API: token %r %s article %r", token.name, outcome.value, article.id)
-            written.append(_Written(article, outcome, feeds, record.warnings))
-        if any(w.outcome in _WRITTEN for w in written):
-            self._wake()
-        return written
-
-    async def _delete(self, token: Token, stored: Article) -> Response:
-        try:
-            deleted = await self._store().delete_article(stored.id, expected=stored.feed_keys())
-        except StoreConflict as conflict:
-            raise ApiError(409, {"error": str(conflict)}) from conflict
-        if not deleted:
-            raise ApiError(404, {"error": f"no article with id {stored.id!r}"})
-        log.info("API: token %r deleted article %r", token.name, stored.id)
-        self._wake()
-        feeds = stored.feed_keys()
-        etags = await self._etags([feeds])
-        return _json(
-            {"id": stored.id, "outcome": "deleted", "feeds": {k: etags[k] for k in sorted(feeds)}}
+async def _put_one(request: Request, state: AppState, token: Token, data: object) -> Response:
+    """Write one record: 201 if it is new, 200 if it replaced or matched one, 409 if stale."""
+    (written,) = await _write(state, token, [data])
+    if written.outcome is Outcome.STALE:
+        raise HttpError(
+            409,
+            "the stored article is newer (a later 'updated'); nothing was written",
+            details={"article": record_json(written.article), "outcome": written.outcome.value},
         )
+    body = _result(written, await _etags(state, [written.feeds]))
+    if written.outcome is not Outcome.ADDED:
+        return _json(body)
+    location = f"{request.scope['root_path']}/articles/{quote(written.article.id, safe='')}"
+    return _json(body, 201, headers={"Location": location})
 
-    def _token(self, request: Request) -> Token:
-        try:
-            return authenticate(request.headers.get("authorization"), self.app.settings.tokens)
-        except AuthError as error:
-            challenge = f'{REALM}, error="invalid_token"' if error.sent else REALM
-            raise ApiError(401, {"error": error.message}, {"WWW-Authenticate": challenge}) from None
 
-    async def _etags(self, feed_sets: Iterable[frozenset[str]]) -> dict[str, dict[str, str]]:
-        """The ETag of each feed in each format, as the feed endpoint serves it uncompressed.
+async def _write(state: AppState, token: Token, records: list[object]) -> list[_Written]:
+    """Validate every record, check the token's scope, then write them in one transaction.
 
-        Read after the write: the cache notices the commit and reloads.
-        """
-        cache = self._cache()
-        etags = {}
-        for key in sorted(set[str]().union(*feed_sets)):
-            state = await cache.state(key)
-            etags[key] = {fmt: etag(f"{state.etag_base}.{fmt}", "identity") for fmt in FORMATS}
-        return etags
+    The write carries the feeds each article was seen in when the scope was
+    checked: the store raises :class:`~store.errors.StoreConflict` (409)
+    rather than pass a check made on older data.
+    """
+    valid = _validate(records, state.settings)
+    store = state.store
+    ids = dict.fromkeys(v.article.id for v in valid)
+    current = {article_id: await store.get_article(article_id) for article_id in ids}
+    denied = [
+        error
+        for index, record in enumerate(valid)
+        for error in _scope_errors(token, index, record.article, current[record.article.id])
+    ]
+    if denied:
+        raise _forbidden(token, denied)
+    seen = {i: (a.feed_keys() if a else None) for i, a in current.items()}
+    outcomes = await store.put_articles([v.article for v in valid], expected=seen)
+    written = []
+    for record, outcome in zip(valid, outcomes, strict=True):
+        article, previous = record.article, current[record.article.id]
+        if outcome is Outcome.STALE and previous is not None:
+            article = previous
+        feeds = article.feed_keys()
+        if outcome is Outcome.UPDATED and previous is not None:
+            feeds |= previous.feed_keys()  # the feeds it left changed too
+        if outcome in _WRITTEN:
+            current[article.id] = article
+            log.info("API: token %r %s article %r", token.name, outcome.value, article.id)
+        written.append(_Written(article, outcome, feeds, record.warnings))
+    if any(w.outcome in _WRITTEN for w in written):
+        state.wake_outbox()
+    return written
 
-    def _wake(self) -> None:
-        if self.app.notifier is not None:
-            self.app.notifier.wake()
 
-    def _store(self) -> SQLiteStore:
-        assert self.app.store is not None, "the store is opened in the lifespan"
-        return self.app.store
+async def _delete(state: AppState, token: Token, stored: Article) -> Response:
+    deleted = await state.store.delete_article(stored.id, expected=stored.feed_keys())
+    if not deleted:
+        raise HttpError(404, f"no article with id {stored.id!r}")
+    log.info("API: token %r deleted article %r", token.name, stored.id)
+    state.wake_outbox()
+    feeds = stored.feed_keys()
+    etags = await _etags(state, [feeds])
+    return _json(
+        {"id": stored.id, "outcome": "deleted", "feeds": {k: etags[k] for k in sorted(feeds)}}
+    )
 
-    def _cache(self) -> FeedCache:
-        assert self.app.cache is not None, "the cache is made in the lifespan"
-        return self.app.cache
+
+def _token(request: Request, state: AppState) -> Token:
+    try:
+        return authenticate(request.headers.get("authorization"), state.settings.tokens)
+    except AuthError as error:
+        challenge = f'{REALM}, error="invalid_token"' if error.sent else REALM
+        raise HttpError(401, error.message, headers={"WWW-Authenticate": challenge}) from None
+
+
+async def _etags(state: AppState, feed_sets: Iterable[frozenset[str]]) -> dict[str, dict[str, str]]:
+    """The ETag of each feed in each format, as the feed endpoint serves it uncompressed.
+
+    Read after the write: the cache notices the commit and reloads.
+    """
+    etags = {}
+    for key in sorted(set[str]().union(*feed_sets)):
+        feed_state = await state.cache.state(key)
+        etags[key] = {fmt.extension: feed_state.etag(fmt, "identity") for fmt in FORMATS}
+    return etags
 
 
 def _validate(records: list[object], settings: Settings) -> list[ValidRecord]:
-    """Every record validated and cleaned; :class:`ApiError` 422 lists every problem of all."""
+    """Every record validated and cleaned; :class:`HttpError` 422 lists every problem of all."""
     valid: list[ValidRecord] = []
     errors: list[JSON] = []
     for index, data in enumerate(records):
         try:
             valid.append(validate_record(data, settings, index))
         except RecordError as error:
-            errors += [_entry(index, error.record_id, p.field, p.message) for p in error.problems]
+            errors += [_problem(index, error.record_id, p.field, p.message) for p in error.problems]
     if errors:
         raise _invalid(errors)
     return valid
@@ -286,30 +234,31 @@ def _scope_errors(token: Token, index: int, article: Article, stored: Article | 
     if not allowed(token, article.categories):
         outside = sorted(set(article.categories) - (token.categories or frozenset()))
         message = f"{', '.join(outside)}: outside the token's categories"
-        errors.append(_entry(index, article.id, "categories", message))
+        errors.append(_problem(index, article.id, "categories", message))
     if stored is not None and not allowed(token, stored.categories):
-        errors.append(_entry(index, article.id, "categories", _STORED_OUTSIDE))
+        errors.append(_problem(index, article.id, "categories", _STORED_OUTSIDE))
     return errors
 
 
 def _check_stored_scope(token: Token, stored: Article) -> None:
     """403 unless ``token`` may read and delete the ``stored`` article."""
     if not allowed(token, stored.categories):
-        raise _forbidden(token, [_entry(0, stored.id, "categories", _STORED_OUTSIDE)])
+        raise _forbidden(token, [_problem(0, stored.id, "categories", _STORED_OUTSIDE)])
 
 
-def _forbidden(token: Token, errors: list[JSON]) -> ApiError:
+def _forbidden(token: Token, errors: list[JSON]) -> HttpError:
     scope = ", ".join(sorted(token.categories or ()))
     message = f"token {token.name!r} may only touch articles in {scope}"
-    return ApiError(403, {"error": message, "errors": errors})
+    return HttpError(403, message, details={"errors": errors})
 
 
-def _invalid(errors: list[JSON]) -> ApiError:
+def _invalid(errors: list[JSON]) -> HttpError:
     noun = "problem" if len(errors) == 1 else "problems"
-    return ApiError(422, {"error": f"{len(errors)} {noun}; nothing was written", "errors": errors})
+    message = f"{len(errors)} {noun}; nothing was written"
+    return HttpError(422, message, details={"errors": errors})
 
 
-def _entry(index: int | None, record_id: str | None, field: str, message: str) -> JSON:
+def _problem(index: int | None, record_id: str | None, field: str, message: str) -> JSON:
     return {"index": index, "id": record_id, "field": field, "message": message}
 
 
@@ -330,12 +279,12 @@ async def _read_json(request: Request, limit: int) -> object:
     """The request's JSON body: 415 unless it is JSON, 413 past ``limit`` bytes, 400 if broken."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
-        raise ApiError(415, {"error": "the body must be JSON, sent as application/json"})
+        raise HttpError(415, "the body must be JSON, sent as application/json")
     body = await _read_body(request, limit)
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_not_json)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-        raise ApiError(400, {"error": f"the body is not UTF-8 JSON: {error}"}) from None
+        raise HttpError(400, f"the body is not UTF-8 JSON: {error}") from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -348,7 +297,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
-            raise ApiError(400, {"error": "Content-Length is not a number"})
+            raise HttpError(400, "Content-Length is not a number")
         if int(declared) > limit:
             raise _too_large(limit)
     chunks: list[bytes] = []
@@ -361,8 +310,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, {"error": f"the body is larger than {limit} bytes (api.max_body)"})
+def _too_large(limit: int) -> HttpError:
+    return HttpError(413, f"the body is larger than {limit} bytes (api.max_body)")
 
 
 def _not_json(constant: str) -> None:

@@ -1,12 +1,13 @@
-"""Feed versions and rendered feeds, held in memory.
+"""Feed states and rendered feeds, held in memory.
 
-A feed's HTTP validators come from its version in the store, which this
-cache reloads only when the store says another connection committed: so a
-304, or a repeated GET of an unchanged feed, reads no article and renders
-nothing. Each feed is rendered once per version and format; concurrent
-requests for a feed being rendered wait for that one render (single flight).
-Compressed bodies are made once, on first demand, and kept beside the plain
-one.
+A feed's HTTP validators come from its state: its version in the store and
+the moments its content changes by itself (an embargo ending, a breaking
+article expiring). This cache reloads the states only when the store says
+another connection committed, or when such a moment has come: so a 304, or
+a repeated GET of an unchanged feed, reads no article and renders nothing.
+Each feed is rendered once per state and format; concurrent requests for a
+feed being rendered wait for that one render (single flight). Compressed
+bodies are made once, on first demand, and kept beside the plain one.
 """
 
 from __future__ import annotations
@@ -14,37 +15,40 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import brotli
 
 from feeds.config.settings import Settings
-from feeds.formats import feedgen_base as generator
-from feeds.http.conditional import Encoding
+from feeds.formats.base import FeedDocument, FeedFormat
+from feeds.formats.registry import FORMATS
+from feeds.http.conditional import Encoding, etag
 from feeds.model.entries import EntryView, entry_view
-from feeds.model.spec import FORMATS, FeedSpec, Format
-from store.sqlite.rows import to_us
-from store.sqlite.store import SQLiteStore
-
-VERSION = "0.1.0"
-Clock = Callable[[], float]  # seconds since the epoch, like time.time
+from feeds.model.spec import FeedSpec
+from feeds.version import __version__
+from store.clock import Clock, utc_now
+from store.protocol import Store
+from store.types import to_us
 
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
     """What a feed's validators are made of, known without reading its articles.
 
-    ``modified_us`` is when its visible content last changed, by a write or
+    ``changed_us`` is when its visible content last changed, by a write or
     by time (an embargo ending, a breaking article expiring); ``next_us`` is
     when it next changes by time, if ever: no cache may keep it past that.
     """
 
     version: int
-    modified_us: int
-    etag_base: str
+    changed_us: int
+    etag_base: str  # the store, the settings and the state: unique to these bytes
     next_us: int | None = None
+
+    def etag(self, fmt: FeedFormat, encoding: Encoding) -> str:
+        """The strong ETag of the feed at this state in ``fmt`` and ``encoding``."""
+        return etag(f"{self.etag_base}.{fmt.extension}", encoding)
 
 
 @dataclass(slots=True)
@@ -71,7 +75,7 @@ class RenderedFeed:
 class FeedCache:
     """The current state of every feed, and its rendered bytes."""
 
-    def __init__(self, store: SQLiteStore, settings: Settings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
         self._store = store
         self._settings = settings
         self._clock = clock
@@ -81,8 +85,8 @@ class FeedCache:
         self._next_change_us: int | None = None  # the soonest self-timed change of any feed
         self._asked_this_turn = False
         self._loading: asyncio.Future[None] | None = None
-        self._rendered: dict[tuple[str, Format], RenderedFeed] = {}
-        self._rendering: dict[tuple[str, Format, FeedState], asyncio.Future[RenderedFeed]] = {}
+        self._rendered: dict[tuple[str, str], RenderedFeed] = {}  # by feed and extension
+        self._rendering: dict[tuple[str, str, FeedState], asyncio.Future[RenderedFeed]] = {}
         # the entries of each feed's latest render: the other format's render reuses them
         self._entries: dict[str, tuple[FeedState, list[EntryView]]] = {}
         self._never_written = FeedState(0, to_us(store.created), f"{self._etag_prefix}0")
@@ -133,12 +137,12 @@ class FeedCache:
                     self._loading = None
         return found
 
-    async def rendered(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
+    async def rendered(self, spec: FeedSpec, fmt: FeedFormat, state: FeedState) -> RenderedFeed:
         """The feed rendered at ``state``: from memory, or rendered once for all waiters."""
         cached = self.peek(spec, fmt, state)
         if cached is not None:
             return cached
-        key = (spec.key, fmt, state)
+        key = (spec.key, fmt.extension, state)
         pending = self._rendering.get(key)
         if pending is None:
             pending = asyncio.ensure_future(self._render(spec, fmt, state))
@@ -149,10 +153,10 @@ class FeedCache:
     async def warm_up(self, spec: FeedSpec) -> None:
         """Load the feed states, run a feed query and render ``spec`` empty; keep nothing else."""
         await self.state(spec.key)
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = utc_now(self._clock)
         await self._store.feed_articles(spec.key, 1, now)
         for fmt in FORMATS:
-            generator.render(spec, fmt, [], now, ttl=1, version=VERSION)
+            fmt.render(FeedDocument(spec, [], now, ttl=1, version=__version__))
 
     async def _entry_views(self, spec: FeedSpec, state: FeedState) -> list[EntryView]:
         """The feed's entries at ``state``: queried once for both formats."""
@@ -160,14 +164,14 @@ class FeedCache:
         if known is not None and known[0] == state:
             return known[1]
         options = self._settings.feeds
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = utc_now(self._clock)
         articles = await self._store.feed_articles(spec.key, options.items, now)
         views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
         self._entries[spec.key] = (state, views)
         return views
 
     async def _load(self) -> None:
-        now = datetime.fromtimestamp(self._clock(), UTC)
+        now = utc_now(self._clock)
         times = await self._store.feed_times(now)
         self._states = {
             key: FeedState(
@@ -178,19 +182,19 @@ class FeedCache:
         upcoming = [t.next_us for t in times.values() if t.next_us is not None]
         self._next_change_us = min(upcoming) if upcoming else None
 
-    def peek(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed | None:
+    def peek(self, spec: FeedSpec, fmt: FeedFormat, state: FeedState) -> RenderedFeed | None:
         """The feed rendered at ``state`` if it is in memory already."""
-        cached = self._rendered.get((spec.key, fmt))
+        cached = self._rendered.get((spec.key, fmt.extension))
         return cached if cached is not None and cached.state == state else None
 
-    async def _render(self, spec: FeedSpec, fmt: Format, state: FeedState) -> RenderedFeed:
+    async def _render(self, spec: FeedSpec, fmt: FeedFormat, state: FeedState) -> RenderedFeed:
         started = time.perf_counter()
-        options = self._settings.feeds
         views = await self._entry_views(spec, state)
-        modified = datetime.fromtimestamp(state.modified_us // 1_000_000, UTC)
-        body = generator.render(spec, fmt, views, modified, ttl=options.ttl, version=VERSION)
-        rendered = RenderedFeed(state, body, (time.perf_counter() - started) * 1000)
-        current = self._rendered.get((spec.key, fmt))
+        modified = datetime.fromtimestamp(state.changed_us // 1_000_000, UTC)
+        doc = FeedDocument(spec, views, modified, ttl=self._settings.feeds.ttl, version=__version__)
+        rendered = RenderedFeed(state, fmt.render(doc), (time.perf_counter() - started) * 1000)
+        # a render of an older state that finishes late must not replace a newer one
+        current = self._rendered.get((spec.key, fmt.extension))
         if current is None or current.state.version <= state.version:
-            self._rendered[(spec.key, fmt)] = rendered
+            self._rendered[(spec.key, fmt.extension)] = rendered
         return rendered

@@ -63,7 +63,9 @@ def not_modified(
 @lru_cache(maxsize=4096)
 def entity_tags(header: str) -> frozenset[str]:
     """The opaque tags of an If-None-Match list, ``W/`` dropped (weak comparison)."""
-    tags, current, quoted = [], [], False
+    tags: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in header:
         if char == '"':
             quoted = not quoted

@@ -1,10 +1,12 @@
-"""The feed endpoint: ``/feeds/{key}.{rss|atom}``, answered from the feed cache.
+"""The feed endpoint: ``/feeds/{key}.{extension}`` in every registered format.
 
 A plain ASGI callable rather than a Starlette view: it is the hot path.
-Answering an unchanged feed touches no database and no renderer: the feed's
-state comes from memory (:meth:`FeedCache.current`), the headers of each
-representation are built once per state, and the 304 decision is made before
-any rendering. It sends its own ``Date``, from the same clock as
+Answering an unchanged feed reads no article and renders nothing: the
+feed's state comes from memory (:meth:`FeedCache.current`; the store is
+asked only whether anyone committed, once per turn of the event loop), the
+headers of each representation are built once per state, and the 304
+decision is made before any rendering. Errors are answered through the one
+map of :mod:`feeds.http.errors`. It sends its own ``Date``, from the same clock as
 ``Last-Modified``, so the one is never earlier than the other (uvicorn's own
 Date header lags by up to a second).
 """
@@ -17,18 +19,20 @@ from functools import lru_cache
 
 from starlette.types import Receive, Scope, Send
 
-from feeds.formats.feedgen_base import MEDIA_TYPES
-from feeds.http.cache import Clock, FeedCache, FeedState
+from feeds.formats.base import FeedFormat
+from feeds.formats.registry import FORMATS
+from feeds.http.cache import FeedCache, FeedState
 from feeds.http.conditional import (
     Encoding,
     change_second,
     choose_encoding,
-    etag,
     http_date,
     last_modified,
     not_modified,
 )
-from feeds.model.spec import FORMATS, FeedSpec, Format
+from feeds.http.errors import HttpError, http_error, send_plain
+from feeds.model.spec import FeedSpec
+from store.clock import Clock
 
 ALLOW = b"GET, HEAD, OPTIONS"
 #: The answer to a CORS preflight: web-based readers may send conditional requests.
@@ -55,25 +59,38 @@ class Representation:
     content: Headers  # Content-Type, Content-Language, Content-Encoding…
 
 
+NO_SUCH_FEED = HttpError(404, "No such feed.")
+NOT_ALLOWED = HttpError(405, "Method Not Allowed", headers={"Allow": ALLOW.decode()})
+
+
 class FeedEndpoint:
-    """Serves every feed in both formats, with validators, 304s and compression."""
+    """Serves every feed in every format, with validators, 304s and compression."""
 
     def __init__(self, specs: Mapping[str, FeedSpec], cache: FeedCache, clock: Clock) -> None:
         self._cache = cache
         self._clock = clock
         self._targets = {
-            f"{PREFIX}{key}.{fmt}": (spec, fmt) for key, spec in specs.items() for fmt in FORMATS
+            f"{PREFIX}{key}.{fmt.extension}": (spec, fmt)
+            for key, spec in specs.items()
+            for fmt in FORMATS
         }
-        self._representations: dict[tuple[str, Format, Encoding], Representation] = {}
+        self._representations: dict[tuple[str, str, Encoding], Representation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         clock = self._clock()
+        date = (b"date", http_date(int(clock)).encode())
+        try:
+            await self._answer(scope, send, clock, date)
+        except Exception as exc:  # the map answers what it knows, re-raises the rest
+            await send_plain(send, http_error(exc), [date])
+
+    async def _answer(
+        self, scope: Scope, send: Send, clock: float, date: tuple[bytes, bytes]
+    ) -> None:
         now = int(clock)
-        date = (b"date", http_date(now).encode())
         target = self._targets.get(scope["path"])
         if target is None:
-            await _plain(send, 404, b"No such feed.\n", [date])
-            return
+            raise NO_SUCH_FEED
         method = scope["method"]
         if method == "OPTIONS":
             await send(
@@ -82,8 +99,7 @@ class FeedEndpoint:
             await send({"type": "http.response.body", "body": b""})
             return
         if method != "GET" and method != "HEAD":
-            await _plain(send, 405, b"Method Not Allowed\n", [date, (b"allow", ALLOW)])
-            return
+            raise NOT_ALLOWED
         spec, fmt = target
         accept, if_none_match, if_modified_since = _conditional_headers(scope["headers"])
         state = self._cache.current(spec.key, clock) or await self._cache.state(spec.key)
@@ -92,7 +108,7 @@ class FeedEndpoint:
         modified = (
             rep.last_modified
             if now >= rep.ready_at
-            else http_date(last_modified(state.modified_us, now)).encode()
+            else http_date(last_modified(state.changed_us, now)).encode()
         )
         head = [
             date,
@@ -100,7 +116,7 @@ class FeedEndpoint:
             _cache_control(spec, state, clock),
             *rep.validators,
         ]
-        if not_modified(if_none_match, if_modified_since, rep.etag, state.modified_us, now):
+        if not_modified(if_none_match, if_modified_since, rep.etag, state.changed_us, now):
             await send({"type": "http.response.start", "status": 304, "headers": head})
             await send({"type": "http.response.body", "body": b""})
             return
@@ -115,9 +131,9 @@ class FeedEndpoint:
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
     def _representation(
-        self, spec: FeedSpec, fmt: Format, encoding: Encoding, state: FeedState
+        self, spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState
     ) -> Representation:
-        key = (spec.key, fmt, encoding)
+        key = (spec.key, fmt.extension, encoding)
         rep = self._representations.get(key)
         if rep is None or rep.state != state:
             rep = _representation(spec, fmt, encoding, state)
@@ -126,12 +142,12 @@ class FeedEndpoint:
 
 
 def _representation(
-    spec: FeedSpec, fmt: Format, encoding: Encoding, state: FeedState
+    spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState
 ) -> Representation:
-    tag = etag(f"{state.etag_base}.{fmt}", encoding)
-    ready_at = change_second(state.modified_us)
+    tag = state.etag(fmt, encoding)
+    ready_at = change_second(state.changed_us)
     content = [
-        (b"content-type", f"{MEDIA_TYPES[fmt]}; charset=utf-8".encode()),
+        (b"content-type", f"{fmt.media_type}; charset=utf-8".encode()),
         (b"content-language", spec.language.encode()),
         (b"x-content-type-options", b"nosniff"),
     ]
@@ -139,7 +155,8 @@ def _representation(
         content.append((b"content-encoding", encoding.encode()))
     links = []
     if spec.hub:  # WebSub discovery (W3C WebSub §4): the hub and the topic's self URL
-        links = [(b"link", f'<{spec.hub}>; rel="hub", <{spec.url(fmt)}>; rel="self"'.encode())]
+        self_url = spec.url(fmt.extension)
+        links = [(b"link", f'<{spec.hub}>; rel="hub", <{self_url}>; rel="self"'.encode())]
     return Representation(
         state=state,
         etag=tag,
@@ -184,13 +201,3 @@ def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ..
 
 
 _WANTED = frozenset({b"accept-encoding", b"if-none-match", b"if-modified-since"})
-
-
-async def _plain(send: Send, status: int, body: bytes, extra: Headers) -> None:
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        *extra,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -6,11 +6,9 @@ from collections.abc import Iterable
 from html import escape
 
 from feeds.config.settings import Settings
-from feeds.formats.feedgen_base import MEDIA_TYPES
+from feeds.formats.registry import FORMATS
 from feeds.model.language import direction
-from feeds.model.spec import FORMATS, FeedSpec
-
-_FORMAT_NAMES = {"rss": "RSS 2.0", "atom": "Atom 1.0"}
+from feeds.model.spec import FeedSpec
 
 
 def index_html(settings: Settings, specs: Iterable[FeedSpec]) -> bytes:
@@ -18,8 +16,8 @@ def index_html(settings: Settings, specs: Iterable[FeedSpec]) -> bytes:
     site = settings.site
     specs = list(specs)
     discovery = "\n".join(
-        f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" '
-        f'title="{escape(spec.title)} ({_FORMAT_NAMES[fmt]})" href="{escape(spec.url(fmt))}">'
+        f'<link rel="alternate" type="{fmt.media_type}" '
+        f'title="{escape(spec.title)} ({fmt.label})" href="{escape(spec.url(fmt.extension))}">'
         for spec in specs
         for fmt in FORMATS
     )
@@ -27,7 +25,7 @@ def index_html(settings: Settings, specs: Iterable[FeedSpec]) -> bytes:
         f'<tr><td lang="{spec.language}" dir="{spec.direction}">{escape(spec.title)}</td>'
         f"<td><code>{spec.language}</code></td>"
         + "".join(
-            f'<td><a href="{escape(spec.url(fmt))}">{_FORMAT_NAMES[fmt]}</a></td>'
+            f'<td><a href="{escape(spec.url(fmt.extension))}">{fmt.label}</a></td>'
             for fmt in FORMATS
         )
         + "</tr>"
@@ -50,7 +48,7 @@ td,th{{padding:.4rem;border-bottom:1px solid #ddd;text-align:start}}
 <h1>{escape(site.title)}</h1>
 <p>{escape(site.description)}</p>
 <table>
-<thead><tr><th>feed</th><th>language</th><th colspan="2">formats</th></tr></thead>
+<thead><tr><th>feed</th><th>language</th><th colspan="{len(FORMATS)}">formats</th></tr></thead>
 <tbody>
 {rows}
 </tbody>

@@ -1,11 +1,13 @@
-"""``nashra import``: JSON Lines in, articles in the store, a summary out.
+"""The import pipeline: raw records in, articles in the store, a summary out.
 
-The file is read twice over, never held in memory: a first pass validates
-and cleans every record, spooling the valid articles to a temporary file; only
-if that pass finds no invalid record (or ``--skip-invalid`` is given) does the
-second pass write the spool to the store, in batches of one transaction each.
-So by default a file with any invalid record imports nothing, and a valid
-file of any size imports with flat memory.
+Whatever the source (:mod:`feeds.ingest.sources`), records go through the
+same two phases, never held in memory whole. First every record is decoded,
+validated and cleaned, in worker processes, and the valid articles are
+spooled to a temporary file, ready for the writer; only if that phase finds
+no invalid record (or ``skip_invalid`` is given) does the second phase write
+the spool to the store, in batches of one transaction each. So by default a
+source with any invalid record imports nothing, and a valid source of any
+size imports with flat memory.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
-import json
 import multiprocessing
 import os
 import pickle
@@ -24,20 +25,21 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Generic, TypeVar
 
 from tqdm import tqdm
 
 from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
-from store.sqlite.rows import Prepared, prepare
-from store.sqlite.store import SQLiteStore
-from store.types import Outcome
+from feeds.ingest.source import Chunk, Source
+from store.protocol import Store
+from store.types import Article, Outcome, Prepared
 
 BATCH = 2000
-CHUNK_LINES = 500  # lines a validation worker takes at a time
 MAX_WORKERS = 8
-PROGRESS_MIN_BYTES = 4 << 20  # a progress bar for files of 4 MiB and more, on a terminal
+PROGRESS_MIN_BYTES = 4 << 20  # a progress bar for sources of 4 MiB and more, on a terminal
+
+Raw = TypeVar("Raw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +64,15 @@ class ImportSummary:
         )
 
 
-def describe(line: int, record_id: str | None, problem: Problem) -> str:
+def describe(where: str, record_id: str | None, problem: Problem) -> str:
     """``line 3 (id a-1): title: …``: where a problem is, for a person to find it.
 
-    Ids and field names come from the file: one with a control character or a
-    lone surrogate is shown as a Python literal, so it can neither fake another
-    line of the report nor break the terminal's encoding.
+    Ids and field names come from the source: one with a control character or
+    a lone surrogate is shown as a Python literal, so it can neither fake
+    another line of the report nor break the terminal's encoding.
     """
-    where = f"line {line}" + (f" (id {_shown(record_id)})" if record_id else "")
-    return f"{where}: {_shown(problem.field) or 'record'}: {problem.message}"
+    place = where + (f" (id {_shown(record_id)})" if record_id else "")
+    return f"{place}: {_shown(problem.field) or 'record'}: {problem.message}"
 
 
 def _shown(text: str | None) -> str:
@@ -79,24 +81,23 @@ def _shown(text: str | None) -> str:
     return ascii(text)
 
 
-async def import_file(
-    stream: IO[bytes],
-    store: SQLiteStore,
+async def import_records(
+    source: Source[Raw],
+    store: Store,
     settings: Settings,
     *,
     skip_invalid: bool,
     report: Callable[[str], None],
-    size: int | None = None,
     workers: int | None = None,
 ) -> ImportSummary:
-    """Import a JSON Lines stream; every problem and warning goes to ``report``.
+    """Import every record of ``source``; every problem and warning goes to ``report``.
 
     ``workers`` processes validate and clean the records (default: one per
-    CPU, but none for a stream that fits in one chunk).
+    CPU, but none for a source that fits in one chunk).
     """
     started = time.perf_counter()
     with tempfile.TemporaryFile() as spool:
-        rejected = _validate(stream, settings, spool, report, size, workers)
+        rejected = _validate(source, settings, store.preparer, spool, report, workers)
         if rejected and not skip_invalid:
             return ImportSummary(0, 0, 0, 0, rejected, time.perf_counter() - started)
         spool.seek(0)
@@ -111,7 +112,7 @@ async def import_file(
     )
 
 
-async def _write(store: SQLiteStore, batches: Iterator[list[Prepared]]) -> Counter[Outcome]:
+async def _write(store: Store, batches: Iterator[list[Prepared]]) -> Counter[Outcome]:
     """Write batch after batch, reading the next from the spool while one is written.
 
     SQLite releases the GIL while it works, so unpickling the next batch in
@@ -129,24 +130,37 @@ async def _write(store: SQLiteStore, batches: Iterator[list[Prepared]]) -> Count
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class _Task(Generic[Raw]):
+    """What a validation worker needs besides the records: picklable, sent with each chunk."""
+
+    settings: Settings
+    unit: str
+    decoder: Callable[[Raw], object]
+    preparer: Callable[[Article], Prepared]
+
+
 def _validate(
-    stream: IO[bytes],
+    source: Source[Raw],
     settings: Settings,
+    preparer: Callable[[Article], Prepared],
     spool: IO[bytes],
     report: Callable[[str], None],
-    size: int | None,
     workers: int | None,
 ) -> int:
-    """Check every line, spool the valid articles; the number of invalid records.
+    """Check every record, spool the valid articles; the number of invalid records.
 
-    Lines go in chunks to worker processes (validation and cleaning are
+    Chunks go to worker processes (decoding, validation and cleaning are
     CPU-bound Python: threads would not help), and their results come back
-    in order, so the report and the spool read as if done in one pass.
+    in order, so the report and the spool read as if done in one pass. The
+    progress bar shows bytes of the source, on a terminal, for large ones.
     """
-    rejected = 0
+    task = _Task(settings, source.unit, source.decoder, preparer)
+    size = source.size
     show = size is not None and size >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
+    rejected = 0
     with tqdm(total=size, unit="B", unit_scale=True, disable=not show, leave=False) as bar:
-        for checked in _checked_chunks(_chunks(stream, bar), settings, workers):
+        for checked in _checked_chunks(_counted(source.chunks(), bar), task, workers):
             spool.write(checked.spool)
             for message in checked.messages:
                 report(message)
@@ -154,9 +168,15 @@ def _validate(
     return rejected
 
 
+def _counted(chunks: Iterator[Chunk[Raw]], bar: tqdm[object]) -> Iterator[Chunk[Raw]]:
+    for chunk in chunks:
+        bar.update(chunk.size)
+        yield chunk
+
+
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One chunk of lines, checked: its valid articles spooled, its report, its rejects."""
+    """One chunk, checked: its valid articles spooled, its report, its rejects."""
 
     spool: bytes
     messages: list[str]
@@ -164,7 +184,7 @@ class _Checked:
 
 
 def _checked_chunks(
-    chunks: Iterator[tuple[int, list[bytes]]], settings: Settings, workers: int | None
+    chunks: Iterator[Chunk[Raw]], task: _Task[Raw], workers: int | None
 ) -> Iterator[_Checked]:
     first = next(chunks, None)
     if first is None:
@@ -172,57 +192,36 @@ def _checked_chunks(
     second = next(chunks, None)
     count = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
     if second is None or count <= 1:
-        for number, lines in itertools.chain([first], [second] if second else [], chunks):
-            yield _check_chunk(settings, number, lines)
+        for chunk in itertools.chain([first], [second] if second else [], chunks):
+            yield _check_chunk(task, chunk)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(count, mp_context=context) as pool:
         pending: deque[Future[_Checked]] = deque()
-        for number, lines in itertools.chain([first, second], chunks):
-            pending.append(pool.submit(_check_chunk, settings, number, lines))
+        for chunk in itertools.chain([first, second], chunks):
+            pending.append(pool.submit(_check_chunk, task, chunk))
             if len(pending) >= 2 * count:  # bounded: memory stays flat
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-def _chunks(stream: IO[bytes], bar: tqdm[Any]) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, lines) for every :data:`CHUNK_LINES` lines."""
-    number = 1
-    while lines := list(itertools.islice(stream, CHUNK_LINES)):
-        bar.update(sum(map(len, lines)))
-        yield number, lines
-        number += len(lines)
-
-
-def _check_chunk(settings: Settings, first: int, lines: list[bytes]) -> _Checked:
-    """Validate and clean a chunk of lines (in a worker process, or inline)."""
+def _check_chunk(task: _Task[Raw], chunk: Chunk[Raw]) -> _Checked:
+    """Decode, validate and clean a chunk of records (in a worker process, or inline)."""
     spool = io.BytesIO()
     messages: list[str] = []
     rejected = 0
-    for number, raw in enumerate(lines, start=first):
-        if not raw.strip():
-            continue
+    for position, raw in chunk.items:
+        where = f"{task.unit} {position}"
         try:
-            valid = validate_record(_decoded(raw), settings, number)
+            valid = validate_record(task.decoder(raw), task.settings, position)
         except RecordError as error:
             rejected += 1
-            messages.extend(describe(number, error.record_id, p) for p in error.problems)
+            messages.extend(describe(where, error.record_id, p) for p in error.problems)
             continue
-        messages.extend("warning: " + describe(number, valid.article.id, w) for w in valid.warnings)
-        _spool_write(spool, prepare(valid.article))
+        messages.extend("warning: " + describe(where, valid.article.id, w) for w in valid.warnings)
+        _spool_write(spool, task.preparer(valid.article))
     return _Checked(spool.getvalue(), messages, rejected)
-
-
-def _decoded(raw: bytes) -> object:
-    """The JSON value of a line; a line that is not JSON is a record error."""
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        problem = Problem("", f"is not valid JSON ({error})")
-    except RecursionError:  # arrays or objects nested thousands deep
-        problem = Problem("", "is nested too deeply")
-    raise RecordError(0, None, [problem])
 
 
 def _spool_write(spool: IO[bytes], article: Prepared) -> None:

@@ -9,15 +9,11 @@ dataclass serves all three and :func:`feed_specs` builds them from settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from feeds.config.settings import Settings
 from feeds.model.language import Direction, direction
 from store.types import ALL_FEED, BREAKING_FEED
-
-Format = Literal["rss", "atom"]
-FORMATS: tuple[Format, ...] = ("rss", "atom")
 
 #: The breaking feed's name in the site's language (English otherwise).
 BREAKING_TITLES = {
@@ -58,9 +54,9 @@ class FeedSpec:
     def direction(self) -> Direction:
         return direction(self.language)
 
-    def url(self, fmt: Format) -> str:
-        """The absolute URL the feed is served at: its self link."""
-        return f"{self.site_link}feeds/{self.key}.{fmt}"
+    def url(self, extension: str) -> str:
+        """The absolute URL the feed is served at in a format: its self link there."""
+        return f"{self.site_link}feeds/{self.key}.{extension}"
 
     @property
     def atom_id(self) -> str:

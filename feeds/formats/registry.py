@@ -1,0 +1,9 @@
+"""Every feed format nashra serves, in the order pages and answers list them."""
+
+from __future__ import annotations
+
+from feeds.formats import atom, rss
+from feeds.formats.base import FeedFormat
+
+FORMATS: tuple[FeedFormat, ...] = (rss.FORMAT, atom.FORMAT)
+BY_EXTENSION: dict[str, FeedFormat] = {f.extension: f for f in FORMATS}

@@ -1,0 +1,96 @@
+"""The one map from errors to HTTP answers, for Starlette's routes and the raw feed endpoint.
+
+Anything raised while answering a request becomes an :class:`HttpError`
+here, and only here: a store that fails is a logged 503 ("try again": every
+write is idempotent), a write that lost a race a 409, Starlette's own 404
+and 405 keep their status. The publishing API answers in JSON, everything
+else in plain text; both bodies come from the same :class:`HttpError`.
+Anything unforeseen is left to propagate: uvicorn logs it and answers 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ExceptionHandler, Send
+
+from store.errors import NashraError, StoreConflict, StoreError
+
+log = logging.getLogger("nashra.http")
+
+JSON = dict[str, Any]
+
+
+class HttpError(NashraError):
+    """An answer other than success: status, message, headers, and JSON details for the API."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        details: JSON | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+        self.details = details or {}
+        super().__init__(status, message)
+
+    def json(self) -> JSON:
+        return {"error": self.message, **self.details}
+
+
+def http_error(exc: Exception) -> HttpError:
+    """The answer for ``exc``; re-raises what has no place in the map."""
+    match exc:
+        case HttpError():
+            return exc
+        case StoreConflict():
+            return HttpError(409, str(exc))
+        case StoreError():
+            log.error("the store failed: %s", exc)
+            return HttpError(503, "the store is unavailable; try again (writes are idempotent)")
+        case HTTPException():
+            return HttpError(exc.status_code, exc.detail, headers=exc.headers)
+    raise exc
+
+
+async def _plain_handler(request: Request, exc: Exception) -> Response:
+    error = http_error(exc)
+    return PlainTextResponse(f"{error.message}\n", error.status, headers=error.headers)
+
+
+async def _json_handler(request: Request, exc: Exception) -> Response:
+    error = http_error(exc)
+    # an API answer may hold an embargoed article: no cache keeps one
+    headers = {**error.headers, "Cache-Control": "no-store"}
+    return JSONResponse(error.json(), error.status, headers=headers)
+
+
+def handlers(*, json: bool) -> Mapping[Any, ExceptionHandler]:
+    """Starlette exception handlers answering through the map, in JSON or plain text."""
+    handler = _json_handler if json else _plain_handler
+    return {HTTPException: handler, NashraError: handler}
+
+
+async def send_plain(send: Send, error: HttpError, headers: list[tuple[bytes, bytes]]) -> None:
+    """Send ``error`` as a plain-text answer from a raw ASGI endpoint (``headers`` added)."""
+    body = f"{error.message}\n".encode()
+    head = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+        *(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in error.headers.items()
+        ),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
