@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar, overload
 from urllib.parse import urlsplit, urlunsplit
 
 from feeds.model.language import LanguageTagError, canonical_language
@@ -259,12 +259,13 @@ def _parse_tokens(tables: Sequence[_Table], slugs: set[str]) -> tuple[Token, ...
             raise table.error(
                 "hash", "must be 'sha256:' and 64 hex digits (see `nashra token create`)"
             )
-        scope = table.value("categories", list, None)
-        if scope is not None:
-            for index, slug in enumerate(scope):
+        listed = table.value("categories", list, None)
+        scope = None
+        if listed is not None:
+            for index, slug in enumerate(listed):
                 if slug not in slugs:
                     raise table.error(f"categories[{index}]", f"unknown category {slug!r}")
-            scope = frozenset(scope)
+            scope = frozenset(listed)
         tokens.append(Token(name, digest, scope))
     return tuple(tokens)
 
@@ -353,6 +354,8 @@ class _Missing:
 
 _REQUIRED: Final = _Missing()
 
+_T = TypeVar("_T")
+
 _TYPE_NAMES: Final[dict[type, str]] = {
     bool: "a boolean (true or false)",
     int: "an integer",
@@ -399,7 +402,11 @@ class _Table:
             if name not in known:
                 raise self.error(name, "unknown key")
 
-    def value(self, name: str, kind: type, default: Any = _REQUIRED) -> Any:
+    @overload
+    def value(self, name: str, kind: type[_T], default: None) -> _T | None: ...
+    @overload
+    def value(self, name: str, kind: type[_T], default: _T | _Missing = _REQUIRED) -> _T: ...
+    def value(self, name: str, kind: type[_T], default: object = _REQUIRED) -> object:
         """The value of ``name``, checked to be of ``kind`` (a bool is not an int)."""
         if name not in self.data:
             if default is _REQUIRED:
@@ -414,7 +421,7 @@ class _Table:
         self, name: str, default: str | _Missing = _REQUIRED, *, allow_blank: bool = False
     ) -> str:
         """A string fit for XML, not blank unless ``allow_blank``."""
-        text: str = self.value(name, str, default)
+        text = self.value(name, str, default)
         if not allow_blank and not text.strip():
             raise self.error(name, "must not be empty")
         if bad := _NOT_XML.search(text):
@@ -422,7 +429,7 @@ class _Table:
         return text
 
     def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-        number: int = self.value(name, int, default)
+        number = self.value(name, int, default)
         if number < minimum or (maximum is not None and number > maximum):
             bounds = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
             raise self.error(name, f"must be {bounds}, got {number}")
@@ -430,7 +437,7 @@ class _Table:
 
     def language(self, name: str, default: str | _Missing = _REQUIRED) -> str:
         """A language tag, returned canonical (``AR`` -> ``ar``, ``ar_eg`` -> ``ar-EG``)."""
-        tag: str = self.value(name, str, default)
+        tag = self.value(name, str, default)
         try:
             return canonical_language(tag)
         except LanguageTagError as err:
@@ -438,7 +445,7 @@ class _Table:
 
     def link(self, name: str) -> str:
         """An absolute http(s) URL, normalized to end with ``/``."""
-        url: str = self.value(name, str)
+        url = self.value(name, str)
         message = f"must be an absolute http(s) URL, got {url!r}"
         if any(char.isspace() for char in url):
             raise self.error(name, message)

@@ -50,7 +50,7 @@ from feeds.http.cache import FeedCache
 from feeds.http.conditional import etag
 from feeds.http.tokens import AuthError, allowed, authenticate
 from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
-from feeds.model.spec import FORMATS
+from feeds.model.spec import FORMATS, Format
 from store.errors import NashraError, StoreConflict, StoreError
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
@@ -241,7 +241,7 @@ class _Endpoints:
             challenge = f'{REALM}, error="invalid_token"' if error.sent else REALM
             raise ApiError(401, {"error": error.message}, {"WWW-Authenticate": challenge}) from None
 
-    async def _etags(self, feed_sets: Iterable[frozenset[str]]) -> dict[str, dict[str, str]]:
+    async def _etags(self, feed_sets: Iterable[frozenset[str]]) -> dict[str, dict[Format, str]]:
         """The ETag of each feed in each format, as the feed endpoint serves it uncompressed.
 
         Read after the write: the cache notices the commit and reloads.
@@ -317,7 +317,7 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _result(written: _Written, etags: Mapping[str, dict[str, str]]) -> JSON:
+def _result(written: _Written, etags: Mapping[str, dict[Format, str]]) -> JSON:
     return {
         "article": record_json(written.article),
         "outcome": written.outcome.value,
