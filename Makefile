@@ -22,6 +22,7 @@ run: $(BIN)/nashra
 test: $(BIN)/nashra
 	$(BIN)/ruff check feeds store tests
 	$(BIN)/ruff format --check feeds store tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/nashra
@@ -44,4 +45,4 @@ lock:
 	echo "wrote $(LOCK): $$(grep -vc '^#' $(LOCK)) packages"
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
