@@ -18,7 +18,8 @@ from starlette.testclient import TestClient
 
 import feeds.http.cache
 from feeds.app import create_app
-from feeds.config.settings import Settings, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import Settings
 from tests.articles import record
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
