@@ -21,7 +21,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from feeds.config.settings import Settings, config_path, load_settings
+from feeds.config.loader import config_path, load_settings
+from feeds.config.settings import Settings
 from feeds.http import errors
 from feeds.http.api import api_routes
 from feeds.http.cache import FeedCache

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from feeds.config.settings import DEFAULT_CONFIG, Settings, config_path, load_settings
+from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
+from feeds.config.settings import Settings
 from feeds.http.tokens import new_token
 from feeds.ingest.pipeline import ImportSummary, import_records
 from feeds.ingest.sources.jsonl import JsonLinesSource

@@ -15,7 +15,8 @@ from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.cli import main
-from feeds.config.settings import Settings, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import Settings
 
 # CI runs the property tests with a fixed seed, so a submission's result does not
 # depend on chance; locally each run explores new examples.

@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 from starlette.types import Message
 
 from feeds.app import NashraApp, create_app
-from feeds.config.settings import Settings, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import Settings
 from feeds.http.state import AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record

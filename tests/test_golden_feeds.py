@@ -23,7 +23,8 @@ from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.cli import main
-from feeds.config.settings import WebSubOptions, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import WebSubOptions
 from tests.articles import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"

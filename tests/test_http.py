@@ -20,7 +20,8 @@ from starlette.testclient import TestClient
 import feeds.http.cache
 import feeds.http.feed_endpoint
 from feeds.app import create_app
-from feeds.config.settings import Settings, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import Settings
 from feeds.formats.base import FeedDocument, FeedFormat
 from tests.articles import record
 

@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 
-from feeds.config.settings import (
-    DEFAULT_CONFIG,
-    Category,
-    ConfigError,
-    FeedOptions,
-    Settings,
-    Site,
-    StoreOptions,
-    config_path,
-    load_settings,
-    parse_settings,
-)
+from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings, parse_settings
+from feeds.config.settings import CategoryConfig, FeedOptions, Settings, Site, StoreOptions
+from feeds.config.toml_table import ConfigError
 from store.errors import NashraError
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "nashra.toml"
@@ -76,8 +67,10 @@ def test_valid_round_trip() -> None:
         feeds=FeedOptions(items=20, ttl=5, max_age=0, breaking_max_age=30, rtl_mark=False),
         store=StoreOptions(path=Path("data/test.db")),
         categories=(
-            Category(slug="politics", title="سياسة", description="سياسة عربية", language="ar"),
-            Category(slug="english", title="English", description="", language="en-US"),
+            CategoryConfig(
+                slug="politics", title="سياسة", description="سياسة عربية", language="ar"
+            ),
+            CategoryConfig(slug="english", title="English", description="", language="en-US"),
         ),
         source=Path("x.toml"),
     )

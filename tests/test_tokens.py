@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.cli import main
-from feeds.config.settings import Token, load_settings
+from feeds.config.loader import load_settings
+from feeds.config.settings import Token
 from feeds.http import tokens
 from feeds.http.tokens import AuthError, allowed, authenticate, hash_token, new_token
 from store.errors import NashraError

@@ -20,11 +20,11 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPE = "application/atom+xml"
 
 
-class _FeedFixes(BaseExtension):
+class _FeedFixes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
     """None at feed level; feedgen wants a feed class beside the entry one."""
 
 
-class _EntryFixes(BaseEntryExtension):
+class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
     view: EntryView
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:

@@ -30,7 +30,7 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 MEDIA_TYPE = "application/rss+xml"
 
 
-class _ChannelFixes(BaseExtension):
+class _ChannelFixes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
     alternate = ""
     hub: str | None = None
 
@@ -39,14 +39,15 @@ class _ChannelFixes(BaseExtension):
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         channel = feed[0]
-        channel.find("link").text = self.alternate
+        link, self_link = channel.find("link"), channel.find(f"{{{ATOM_NS}}}link")
+        assert link is not None and self_link is not None, "feedgen writes both"
+        link.text = self.alternate
         if self.hub:
-            self_link = channel.find(f"{{{ATOM_NS}}}link")
             self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", href=self.hub, rel="hub"))
         return feed
 
 
-class _ItemFixes(BaseEntryExtension):
+class _ItemFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
     view: EntryView
 
     def extend_rss(self, item: etree._Element) -> etree._Element:

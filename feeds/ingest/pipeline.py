@@ -160,7 +160,7 @@ def _validate(
     show = size is not None and size >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
     rejected = 0
     with tqdm(total=size, unit="B", unit_scale=True, disable=not show, leave=False) as bar:
-        for checked in _checked_chunks(_counted(source.chunks(), bar), task, workers):
+        for checked in _checked_chunks(_counted(source.chunks(), bar.update), task, workers):
             spool.write(checked.spool)
             for message in checked.messages:
                 report(message)
@@ -168,9 +168,11 @@ def _validate(
     return rejected
 
 
-def _counted(chunks: Iterator[Chunk[Raw]], bar: tqdm[object]) -> Iterator[Chunk[Raw]]:
+def _counted(
+    chunks: Iterator[Chunk[Raw]], progress: Callable[[int], object]
+) -> Iterator[Chunk[Raw]]:
     for chunk in chunks:
-        bar.update(chunk.size)
+        progress(chunk.size)
         yield chunk
 
 

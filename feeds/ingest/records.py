@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from feeds.config.settings import Settings
 from feeds.ingest.cleaning import CleaningWarning, clean_html, clean_text
@@ -34,6 +34,8 @@ _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 #: An absolute http(s) URL with a host, without whitespace (urlsplit is ten times slower).
 _ABSOLUTE_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s@]*@?[^/?#\s@]+(?:[/?#]\S*)?")
 _ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,14 @@ class _Checker:
             breaking_until=breaking_until,
         )  # fmt: skip
 
-    def typed(self, name: str, kind: type, described: str, *, default: Any = None) -> Any:
+    @overload
+    def typed(self, name: str, kind: type[_T], described: str) -> _T | None: ...
+    @overload
+    def typed(self, name: str, kind: type[_T], described: str, *, default: _T) -> _T: ...
+    def typed(
+        self, name: str, kind: type[_T], described: str, *, default: _T | None = None
+    ) -> _T | None:
+        """The field ``name`` if it is a ``kind`` (a bool is no int), else ``default``."""
         value = self.data.get(name)
         if value is None:
             return default
@@ -251,7 +260,8 @@ class _Checker:
             self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
         if url is None or self.problems:
             return None
-        return Image(url=url, type=str(media_type), length=int(length))
+        assert isinstance(media_type, str) and isinstance(length, int)  # checked above
+        return Image(url=url, type=media_type, length=length)
 
 
 def _json_type(value: object) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 import langcodes
+from langcodes.tag_parser import LanguageTagError as MalformedTagError
 
 Direction = Literal["ltr", "rtl"]
 
@@ -53,7 +54,7 @@ def canonical_language(tag: str) -> str:
     try:
         valid = langcodes.tag_is_valid(tag)
         canonical = langcodes.standardize_tag(tag) if valid else ""
-    except (ValueError, langcodes.LanguageTagError):
+    except (ValueError, MalformedTagError):
         valid = False
     if not valid:
         raise LanguageTagError(f"{tag!r} is not a valid BCP 47 language tag")

@@ -1,0 +1,221 @@
+"""Reading the settings: which file, then every section checked and normalized.
+
+Each top-level section has its own small ``_parse_*`` function working on a
+:class:`~feeds.config.toml_table.TomlTable`, which tracks the section's dotted
+key; a new section is one more function and one more entry in
+``_TOP_LEVEL_KEYS``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from feeds.config.settings import (
+    DEFAULT_DB,
+    DEFAULT_TAG_DATE,
+    SLUG_PATTERN,
+    ApiOptions,
+    CategoryConfig,
+    FeedOptions,
+    Settings,
+    Site,
+    StoreOptions,
+    Token,
+    WebSubOptions,
+)
+from feeds.config.toml_table import ConfigError, TomlTable
+from store.types import RESERVED_FEEDS
+
+DEFAULT_CONFIG = Path("config/nashra.toml")
+CONFIG_ENV = "NASHRA_CONFIG"
+
+_TOP_LEVEL_KEYS: Final = ("site", "feeds", "store", "categories", "api", "websub", "tokens")
+
+
+def config_path(explicit: str | Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """The config file to read: ``--config``, else ``$NASHRA_CONFIG``, else the default.
+
+    An empty value counts as not given.
+    """
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return DEFAULT_CONFIG
+
+
+def load_settings(path: Path, *, db: Path | None = None) -> Settings:
+    """Read and validate the TOML file at ``path``; ``db`` overrides ``[store] path``.
+
+    Every failure, from a missing file to a TOML syntax error, is a :class:`ConfigError`.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("", "config file not found", path) from None
+    except OSError as err:
+        raise ConfigError("", f"cannot read config file: {err.strerror or err}", path) from None
+    try:
+        # utf-8-sig: tolerate the byte order mark some Windows editors write.
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise ConfigError("", f"not UTF-8 (byte {err.start})", path) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError("", f"invalid TOML: {err}", path) from None
+    return parse_settings(data, source=path, db=db)
+
+
+def parse_settings(
+    data: Mapping[str, Any], *, source: Path | None = None, db: Path | None = None
+) -> Settings:
+    """Validate already-parsed TOML ``data``; ``db`` overrides the store path."""
+    root = TomlTable(data, "", source)
+    root.reject_unknown(_TOP_LEVEL_KEYS)
+    site = _parse_site(root.table("site", required=True))
+    feeds = _parse_feeds(root.table("feeds"))
+    store = _parse_store(root.table("store"))
+    categories = _parse_categories(root.tables("categories"), site.language)
+    return Settings(
+        site=site,
+        feeds=feeds,
+        store=StoreOptions(db) if db is not None else store,
+        categories=categories,
+        source=source,
+        api=_parse_api(root.table("api")),
+        websub=_parse_websub(root.table("websub")),
+        tokens=_parse_tokens(root.tables("tokens"), {c.slug for c in categories}),
+    )
+
+
+_TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _parse_api(table: TomlTable) -> ApiOptions:
+    table.reject_unknown(("max_batch", "max_body"))
+    defaults = ApiOptions()
+    return ApiOptions(
+        max_batch=table.integer("max_batch", defaults.max_batch, minimum=1, maximum=10_000),
+        max_body=table.integer("max_body", defaults.max_body, minimum=1024),
+    )
+
+
+def _parse_websub(table: TomlTable) -> WebSubOptions:
+    table.reject_unknown(("hub",))
+    if "hub" not in table.data:
+        return WebSubOptions()
+    hub = table.text("hub")
+    parts = urlsplit(hub)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in hub):
+        raise table.error("hub", f"must be an absolute http(s) URL, got {hub!r}")
+    return WebSubOptions(hub=hub)
+
+
+def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    names: set[str] = set()
+    for table in tables:
+        table.reject_unknown(("name", "hash", "categories"))
+        name = table.text("name")
+        if name in names:
+            raise table.error("name", f"duplicate token name {name!r}")
+        names.add(name)
+        digest = table.text("hash")
+        if not _TOKEN_HASH.fullmatch(digest):
+            raise table.error(
+                "hash", "must be 'sha256:' and 64 hex digits (see `nashra token create`)"
+            )
+        listed = table.value("categories", list, None)
+        scope = None
+        if listed is not None:
+            for index, slug in enumerate(listed):
+                if slug not in slugs:
+                    raise table.error(f"categories[{index}]", f"unknown category {slug!r}")
+            scope = frozenset(listed)
+        tokens.append(Token(name, digest, scope))
+    return tuple(tokens)
+
+
+_TAG_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
+def _parse_site(table: TomlTable) -> Site:
+    table.reject_unknown(("title", "link", "language", "description", "tag_date"))
+    tag_date = table.text("tag_date", default=DEFAULT_TAG_DATE)
+    if not _TAG_DATE.fullmatch(tag_date):
+        raise table.error(
+            "tag_date", f"must be a date YYYY, YYYY-MM or YYYY-MM-DD, got {tag_date!r}"
+        )
+    return Site(
+        title=table.text("title"),
+        link=table.link("link"),
+        language=table.language("language"),
+        description=table.text("description", default="", allow_blank=True),
+        tag_date=tag_date,
+    )
+
+
+def _parse_feeds(table: TomlTable) -> FeedOptions:
+    table.reject_unknown(("items", "ttl", "max_age", "breaking_max_age", "rtl_mark"))
+    defaults = FeedOptions()
+    return FeedOptions(
+        items=table.integer("items", defaults.items, minimum=1, maximum=1000),
+        ttl=table.integer("ttl", defaults.ttl, minimum=1),
+        max_age=table.integer("max_age", defaults.max_age, minimum=0),
+        breaking_max_age=table.integer("breaking_max_age", defaults.breaking_max_age, minimum=0),
+        rtl_mark=table.value("rtl_mark", bool, defaults.rtl_mark),
+    )
+
+
+def _parse_store(table: TomlTable) -> StoreOptions:
+    table.reject_unknown(("path",))
+    return StoreOptions(path=Path(table.text("path", default=str(DEFAULT_DB))))
+
+
+def _parse_categories(
+    tables: Sequence[TomlTable], site_language: str
+) -> tuple[CategoryConfig, ...]:
+    categories: list[CategoryConfig] = []
+    first_index: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        category = _parse_category(table, site_language)
+        if category.slug in first_index:
+            raise table.error(
+                "slug",
+                f"duplicate slug {category.slug!r}: "
+                f"categories[{first_index[category.slug]}] and categories[{index}]",
+            )
+        first_index[category.slug] = index
+        categories.append(category)
+    return tuple(categories)
+
+
+def _parse_category(table: TomlTable, site_language: str) -> CategoryConfig:
+    table.reject_unknown(("slug", "title", "description", "language"))
+    return CategoryConfig(
+        slug=_slug(table),
+        title=table.text("title"),
+        description=table.text("description", default="", allow_blank=True),
+        language=table.language("language", default=site_language),
+    )
+
+
+def _slug(table: TomlTable) -> str:
+    slug = table.value("slug", str)
+    if not SLUG_PATTERN.fullmatch(slug):
+        raise table.error(
+            "slug",
+            f"{slug!r} must match ^{SLUG_PATTERN.pattern}$ "
+            "(lowercase ASCII letters, digits and hyphens: slugs appear in URLs)",
+        )
+    if slug in RESERVED_FEEDS:
+        raise table.error(
+            "slug",
+            f"{slug!r} is reserved for a site-wide feed ({', '.join(sorted(RESERVED_FEEDS))})",
+        )
+    return slug
