@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from store.errors import StoreConflict
+from store.sqlite.connection import transaction
 from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
 from store.types import BREAKING_FEED, Article, Outcome
 
@@ -175,16 +176,3 @@ def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None
     conn.execute(
         "DELETE FROM feed_entries WHERE feed = ? AND expires_us <= ?", (BREAKING_FEED, modified)
     )
-
-
-class transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from store.sqlite.articles import transaction
+from store.sqlite.connection import transaction
 
 _MICRO = 1_000_000
 

@@ -25,8 +25,9 @@ import aiosqlite
 from store.errors import StoreError
 from store.sqlite import articles as writes
 from store.sqlite import outbox as hub_queue
+from store.sqlite.connection import connect
 from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
-from store.sqlite.schema import migrate, schema_version
+from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
 from store.types import Article, FeedTimes, Outcome
 
@@ -56,17 +57,6 @@ _FEED_TIMES_QUERY = """
 """
 
 
-def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
-
 class SQLiteStore:
     """Articles and feed versions in one SQLite file. Open with :meth:`open`."""
 
@@ -89,14 +79,22 @@ class SQLiteStore:
 
     @classmethod
     async def open(cls, path: Path) -> SQLiteStore:
-        """Open (creating and migrating if needed) the store at ``path``."""
+        """Open (creating and migrating if needed) the store at ``path``.
+
+        Safe while other processes open the same store, new or not (see
+        :func:`store.sqlite.schema.migrate`).
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await asyncio.to_thread(_open_writer, path)
+            writer = await asyncio.to_thread(_open_writer, path, datetime.now(UTC))
+        except (sqlite3.Error, OSError, StoreError) as error:
+            raise StoreError(f"cannot open the store {path}: {error}") from error
+        try:
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            watcher = CommitWatch(_connect(path, readonly=True))
+            watcher = CommitWatch(connect(path, readonly=True))
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
         except (sqlite3.Error, OSError) as error:
+            writer.close()
             raise StoreError(f"cannot open the store {path}: {error}") from error
         created = datetime.fromisoformat(meta["created"])
         return cls(path, writer, reader, watcher, meta["store_id"], created)
@@ -111,7 +109,7 @@ class SQLiteStore:
 
     def watch(self) -> CommitWatch:
         """A commit watch of its own, for a consumer other than the feed cache."""
-        return CommitWatch(_connect(self.path, readonly=True))
+        return CommitWatch(connect(self.path, readonly=True))
 
     def changed(self) -> bool:
         """Whether any other connection has committed since the last call (a few µs)."""
@@ -235,11 +233,11 @@ class SQLiteStore:
             raise StoreError(f"writing to the store {self.path} failed: {error}") from error
 
 
-def _open_writer(path: Path) -> sqlite3.Connection:
-    conn = _connect(path, readonly=False)
-    migrate(conn)
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > schema_version():
+def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
+    conn = connect(path, readonly=False)
+    try:
+        migrate(conn, now)
+    except BaseException:
         conn.close()
-        raise StoreError(f"{path} has schema version {version}, newer than this nashra's")
+        raise
     return conn
