@@ -16,12 +16,13 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import aiosqlite
 
+from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError
 from store.sqlite import articles as writes
 from store.sqlite import outbox as hub_queue
@@ -68,25 +69,30 @@ class SQLiteStore:
         watcher: CommitWatch,
         store_id: str,
         created: datetime,
+        clock: Clock,
     ) -> None:
         self.path = path
-        self.store_id = store_id
-        self.created = created
+        self._store_id = store_id
+        self._created = created
+        self._clock = clock
         self._writer = writer
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nashra-writer")
         self._reader = reader
         self._watcher = watcher
 
     @classmethod
-    async def open(cls, path: Path) -> SQLiteStore:
+    async def open(cls, path: Path, *, clock: Clock = system_clock) -> SQLiteStore:
         """Open (creating and migrating if needed) the store at ``path``.
+
+        Every write is stamped from ``clock``, and so is a new store's
+        creation: the app and its tests share one clock with the store.
 
         Safe while other processes open the same store, new or not (see
         :func:`store.sqlite.schema.migrate`).
         """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await asyncio.to_thread(_open_writer, path, datetime.now(UTC))
+            writer = await asyncio.to_thread(_open_writer, path, utc_now(clock))
         except (sqlite3.Error, OSError, StoreError) as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
         try:
@@ -97,7 +103,17 @@ class SQLiteStore:
             writer.close()
             raise StoreError(f"cannot open the store {path}: {error}") from error
         created = datetime.fromisoformat(meta["created"])
-        return cls(path, writer, reader, watcher, meta["store_id"], created)
+        return cls(path, writer, reader, watcher, meta["store_id"], created, clock)
+
+    @property
+    def store_id(self) -> str:
+        """A random id made when the store was created: part of every ETag."""
+        return self._store_id
+
+    @property
+    def created(self) -> datetime:
+        """When the store was created (to the second): the change time of a feed never written."""
+        return self._created
 
     async def close(self) -> None:
         await self._reader.close()
@@ -163,19 +179,19 @@ class SQLiteStore:
         expected: Mapping[str, frozenset[str] | None] | None = None,
     ) -> list[Outcome]:
         """Add or replace articles in one transaction (see :mod:`store.sqlite.articles`)."""
-        now = datetime.now(UTC)
+        now = utc_now(self._clock)
         return await self._run_write(
             lambda conn: writes.put_articles(conn, articles, now, expected)
         )
 
     async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
         """Like :meth:`put_articles`, for articles made ready by :func:`rows.prepare`."""
-        now = datetime.now(UTC)
+        now = utc_now(self._clock)
         return await self._run_write(lambda conn: writes.put_prepared(conn, articles, now))
 
     async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
         """Delete an article (see :func:`store.sqlite.articles.delete_article`)."""
-        now = datetime.now(UTC)
+        now = utc_now(self._clock)
         return await self._run_write(
             lambda conn: writes.delete_article(conn, article_id, now, expected)
         )

@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
 from store.errors import StoreConflict
+from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
-from store.types import Article, Outcome
-
-T = TypeVar("T")
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-LATER = NOW + timedelta(days=1)
-
-
-def run(work: Callable[[SQLiteStore], Coroutine[Any, Any, T]], path: Path) -> T:
-    async def main() -> T:
-        store = await SQLiteStore.open(path)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(main())
-
-
-def article(index: int, **changes: Any) -> Article:
-    when = NOW - timedelta(hours=index)
-    fields: dict[str, Any] = {
-        "id": f"a-{index}",
-        "title": f"عنوان {index}",
-        "link": f"https://news.example/a-{index}/",
-        "published": when,
-        "updated": when,
-        "categories": ("politics",),
-        "language": "ar",
-        "breaking": index % 2 == 0,
-    }
-    fields.update(changes)
-    return Article(**fields)
+from store.types import Article, Outcome, to_us
+from tests.store.support import LATER, NOW, ManualClock, article, run
 
 
 @pytest.mark.parametrize("feed", ["politics", "economy", "all", "breaking"])
@@ -147,3 +116,23 @@ def test_the_feed_states_query_seeks_each_feed(tmp_path: Path) -> None:
     searches = [s for s in steps if s.startswith("SEARCH feed_entries")]
     assert len(searches) == 4, steps
     assert not any("TEMP B-TREE" in s for s in steps), steps
+
+
+def test_every_write_is_stamped_from_the_stores_clock(tmp_path: Path) -> None:
+    """The clock given to ``open`` dates a new store, and each write's feeds."""
+    clock = ManualClock(NOW + timedelta(microseconds=123_456))
+
+    async def scenario(store: SQLiteStore) -> None:
+        assert store.created == NOW  # to the second
+        clock.advance(60)
+        await store.put_articles([article(1)])
+        written = await store.feed_times(LATER)
+        assert {t.written_us for t in written.values()} == {to_us(clock.now)}
+        clock.advance(60)
+        await store.put_prepared([prepare(article(1, title="x", updated=NOW))])
+        assert (await store.feed_times(LATER))["politics"].written_us == to_us(clock.now)
+        clock.advance(60)
+        await store.delete_article("a-1")
+        assert (await store.feed_times(LATER))["all"].written_us == to_us(clock.now)
+
+    run(scenario, tmp_path / "s.db", clock)
