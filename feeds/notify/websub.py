@@ -1,7 +1,8 @@
 """WebSub publisher: telling the hub about every change to a feed (W3C WebSub §7).
 
 The store is the source of truth, not this process. Every write queues a
-notification per touched feed in the write's own transaction (see
+notification per touched feed in the write's own transaction, once this
+notifier has registered its sink (see
 :mod:`store.sqlite.outbox`), whichever process made it: an API request here, a
 ``nashra import`` elsewhere. A :class:`HubNotifier` runs in each server
 worker and sends what is due:
@@ -40,11 +41,13 @@ import httpx2 as httpx
 
 from feeds.http.cache import VERSION, Clock
 from feeds.model.spec import FORMATS, FeedSpec
-from store.sqlite.rows import from_us
 from store.sqlite.store import SQLiteStore
 from store.sqlite.watch import CommitWatch
+from store.types import from_us
 
 log = logging.getLogger(__name__)
+
+SINK = "websub"  # this notifier's name in the store's outbox
 
 POLL = 0.2  # seconds between looks at the commit watch: the latency of another process's change
 LEASE = 30.0  # seconds a claimed notification is reserved for its sender
@@ -89,7 +92,12 @@ class HubNotifier:
         self._timed: dict[str, int] = {}
 
     async def start(self) -> None:
-        """Start the background task; it sends whatever is already due right away."""
+        """Register the sink and start the background task; it sends what is already due at once.
+
+        Registering (idempotent) is what makes every write, by any process,
+        queue a notification from now on.
+        """
+        await self.store.register_sink(SINK)
         self._task = asyncio.create_task(self._run(self.store.watch()), name="nashra-websub")
 
     def wake(self) -> None:
@@ -140,10 +148,10 @@ class HubNotifier:
         """
         now = self.clock()
         next_change = await self._queue_timed_changes(now)
-        due = await self.store.next_hub_notification()
+        due = await self.store.next_change_due(SINK)
         if due is not None and due.timestamp() <= now:
             await self._send_due(now)
-            due = await self.store.next_hub_notification()
+            due = await self.store.next_change_due(SINK)
         return min(next_change, due.timestamp() if due is not None else math.inf)
 
     async def _queue_timed_changes(self, now: float) -> float:
@@ -166,13 +174,13 @@ class HubNotifier:
             if self._timed.get(feed) != moment:
                 by_moment.setdefault(moment, []).append(feed)
         for moment, feeds in by_moment.items():
-            await self.store.queue_hub_notifications(feeds, from_us(moment))
+            await self.store.queue_changes(SINK, feeds, from_us(moment))
         self._timed = upcoming
         return min(upcoming.values(), default=math.inf) / 1_000_000
 
     async def _send_due(self, now: float) -> None:
         claimed_at = datetime.fromtimestamp(now, UTC)
-        claimed = await self.store.claim_hub_notifications(claimed_at, LEASE)
+        claimed = await self.store.claim_changes(SINK, claimed_at, LEASE)
         deadline = asyncio.get_running_loop().time() + SEND_BUDGET
         results = await asyncio.gather(
             *(self._deliver(feed, attempts, claimed_at, deadline) for feed, attempts in claimed),
@@ -188,7 +196,7 @@ class HubNotifier:
         """Notify the hub of both of ``feed``'s topics; record success or schedule a retry."""
         spec = self.specs.get(feed)
         if spec is None:  # no longer configured: nobody can be subscribed to it
-            await self.store.hub_notification_sent(feed, claimed_at, LEASE)
+            await self.store.change_sent(SINK, feed, claimed_at, LEASE)
             return
         try:
             async with asyncio.timeout_at(deadline):
@@ -197,13 +205,13 @@ class HubNotifier:
             errors = [f"no answer within {SEND_BUDGET:.0f} s"]
         failures = [error for error in errors if error is not None]
         if not failures:
-            await self.store.hub_notification_sent(feed, claimed_at, LEASE)
+            await self.store.change_sent(SINK, feed, claimed_at, LEASE)
             self._timed.pop(feed, None)  # the row may have held its next timed change
             return
         delay = retry_delay(attempts)
         retry_at = datetime.fromtimestamp(self.clock() + delay, UTC)
         error = "; ".join(failures)
-        await self.store.hub_notification_failed(feed, claimed_at, LEASE, retry_at, error)
+        await self.store.change_failed(SINK, feed, claimed_at, LEASE, retry_at, error)
         log.warning(
             "WebSub: notifying the hub of feed %r failed (attempt %d: %s); retrying in %.1f s",
             feed, attempts + 1, error, delay,

@@ -97,7 +97,35 @@ def create_store(conn: sqlite3.Connection, now: datetime) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_store,)
+def outbox_by_sink(conn: sqlite3.Connection, now: datetime) -> None:
+    """2: the hub queue becomes the outbox, keyed by sink (websub, a CDN…).
+
+    Queued hub notifications move to the ``websub`` sink, registered if any
+    were queued (a server with a hub registers it when it starts anyway).
+    """
+    for statement in (
+        "CREATE TABLE outbox_sinks (sink TEXT PRIMARY KEY) WITHOUT ROWID",
+        """
+        CREATE TABLE outbox (
+            sink TEXT NOT NULL,
+            feed TEXT NOT NULL,
+            due_us INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (sink, feed)
+        ) WITHOUT ROWID
+        """,
+        "INSERT INTO outbox_sinks (sink) SELECT 'websub' WHERE EXISTS (SELECT 1 FROM hub_queue)",
+        """
+        INSERT INTO outbox (sink, feed, due_us, attempts, last_error)
+        SELECT 'websub', feed, due_us, attempts, last_error FROM hub_queue
+        """,
+        "DROP TABLE hub_queue",
+    ):
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink)
 
 
 def migrate(conn: sqlite3.Connection, now: datetime) -> None:

@@ -25,12 +25,12 @@ import aiosqlite
 from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError
 from store.sqlite import articles as writes
-from store.sqlite import outbox as hub_queue
+from store.sqlite import outbox
 from store.sqlite.connection import connect
 from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
 from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
-from store.types import Article, FeedTimes, Outcome
+from store.types import Article, Claim, FeedTimes, Outcome
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ _FEED_TIMES_QUERY = """
 
 
 class SQLiteStore:
-    """Articles and feed versions in one SQLite file. Open with :meth:`open`."""
+    """Articles, feed versions and the outbox in one SQLite file. Open with :meth:`open`."""
 
     def __init__(
         self,
@@ -196,42 +196,54 @@ class SQLiteStore:
             lambda conn: writes.delete_article(conn, article_id, now, expected)
         )
 
-    # -- the WebSub hub queue ----------------------------------------------------
+    # -- the outbox: "feed X changed", once per sink -------------------------
 
-    async def claim_hub_notifications(self, now: datetime, lease: float) -> list[tuple[str, int]]:
-        """Feeds whose hub notification is due, each leased for ``lease`` seconds.
+    async def register_sink(self, sink: str) -> None:
+        """From now on, every write queues a change per touched feed for ``sink``."""
+        await self._run_write(lambda conn: outbox.register(conn, sink))
 
-        Returns (feed, attempts so far). A lease keeps other worker processes
-        from sending the same notification; one not finished in time is due
-        again when it ends.
+    async def claim_changes(self, sink: str, now: datetime, lease: float) -> list[Claim]:
+        """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds.
+
+        A lease keeps other worker processes from sending the same change;
+        one not finished in time is due again when it ends.
         """
-        return await self._run_write(lambda conn: hub_queue.claim(conn, to_us(now), lease))
+        return await self._run_write(lambda conn: outbox.claim(conn, sink, to_us(now), lease))
 
-    async def hub_notification_sent(self, feed: str, claimed_at: datetime, lease: float) -> None:
-        """Forget ``feed``'s notification, unless a newer change queued it again meanwhile.
+    async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
+        """Forget a claimed change, unless a newer one was queued meanwhile.
 
-        ``claimed_at`` and ``lease`` are those given to :meth:`claim_hub_notifications`.
+        ``claimed_at`` and ``lease`` are those given to :meth:`claim_changes`.
         """
-        await self._run_write(lambda conn: hub_queue.sent(conn, feed, to_us(claimed_at), lease))
+        await self._run_write(lambda conn: outbox.sent(conn, sink, feed, to_us(claimed_at), lease))
 
-    async def hub_notification_failed(
-        self, feed: str, claimed_at: datetime, lease: float, retry_at: datetime, error: str
+    async def change_failed(
+        self,
+        sink: str,
+        feed: str,
+        claimed_at: datetime,
+        lease: float,
+        retry_at: datetime,
+        error: str,
     ) -> None:
-        """Count a failed attempt and make the notification due again at ``retry_at``."""
+        """Count a failed attempt; the change is due again at ``retry_at``."""
         await self._run_write(
-            lambda conn: hub_queue.failed(
-                conn, feed, to_us(claimed_at), lease, to_us(retry_at), error
+            lambda conn: outbox.failed(
+                conn, sink, feed, to_us(claimed_at), lease, to_us(retry_at), error
             )
         )
 
-    async def next_hub_notification(self) -> datetime | None:
-        """When the soonest queued notification is due, if any."""
-        rows = await self._read("SELECT min(due_us) FROM hub_queue", ())
+    async def next_change_due(self, sink: str) -> datetime | None:
+        """When ``sink``'s soonest queued change is due, if any."""
+        rows = await self._read(outbox.NEXT_DUE, (sink,))
         return from_us(int(rows[0][0])) if rows and rows[0][0] is not None else None
 
-    async def queue_hub_notifications(self, feeds: Sequence[str], due: datetime) -> None:
-        """Queue notifications for ``feeds`` (changes that came by time, not by a write)."""
-        await self._run_write(lambda conn: hub_queue.queue(conn, feeds, to_us(due)))
+    async def queue_changes(self, sink: str, feeds: Sequence[str], due: datetime) -> None:
+        """Queue changes that come by time, not by a write (an embargo ending).
+
+        Only for a registered sink: an unregistered one has no outbox.
+        """
+        await self._run_write(lambda conn: outbox.queue(conn, sink, feeds, to_us(due)))
 
     # -- internals -----------------------------------------------------------
 
