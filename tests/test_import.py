@@ -25,9 +25,8 @@ from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
 from feeds.ingest import pipeline as importer
-from store.sqlite.rows import Prepared
 from store.sqlite.store import SQLiteStore
-from store.types import Article, Outcome
+from store.types import Article, Outcome, Prepared
 from tests.articles import mixed_records, record
 from tests.conftest import Run
 

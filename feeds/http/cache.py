@@ -25,8 +25,8 @@ from feeds.formats import feedgen_base as generator
 from feeds.http.conditional import Encoding
 from feeds.model.entries import EntryView, entry_view
 from feeds.model.spec import FORMATS, FeedSpec, Format
-from store.sqlite.rows import to_us
 from store.sqlite.store import SQLiteStore
+from store.types import to_us
 
 VERSION = "0.1.0"
 Clock = Callable[[], float]  # seconds since the epoch, like time.time

@@ -30,9 +30,9 @@ from tqdm import tqdm
 
 from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
-from store.sqlite.rows import Prepared, prepare
+from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
-from store.types import Outcome
+from store.types import Outcome, Prepared
 
 BATCH = 2000
 CHUNK_LINES = 500  # lines a validation worker takes at a time

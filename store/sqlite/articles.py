@@ -16,8 +16,8 @@ from datetime import datetime
 from store.errors import StoreConflict
 from store.sqlite import outbox
 from store.sqlite.connection import transaction
-from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
-from store.types import BREAKING_FEED, Article, Outcome
+from store.sqlite.rows import ARTICLE_COLUMNS, prepare
+from store.types import BREAKING_FEED, Article, Outcome, Prepared, to_us
 
 _COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
 _UPSERT_ARTICLE = f"""
@@ -92,7 +92,7 @@ def put_prepared(
             written[pk] = article
             stored[article.id] = (pk, article.digest, article.updated_us, article.feeds)
             outcomes.append(outcome)
-        conn.executemany(_UPSERT_ARTICLE, [(pk, *a.params) for pk, a in written.items()])
+        conn.executemany(_UPSERT_ARTICLE, [(pk, *a.row) for pk, a in written.items()])
         conn.executemany(
             "DELETE FROM feed_entries WHERE article = ?", [(pk,) for pk in sorted(replaced)]
         )

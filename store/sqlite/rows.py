@@ -5,13 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime
 
-from store.types import BREAKING_FEED, Article, Image
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+from store.types import BREAKING_FEED, Article, Image, Prepared, to_us
 
 #: Column order shared by the writes and the reads of ``articles``.
 ARTICLE_COLUMNS = (
@@ -19,16 +15,6 @@ ARTICLE_COLUMNS = (
     "summary, content, breaking, breaking_until, image_url, image_type, image_length, feeds, "
     "digest"
 )
-
-
-def to_us(moment: datetime) -> int:
-    """Microseconds since the Unix epoch: an exact, sortable integer for an aware datetime."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def from_us(us: int) -> datetime:
-    """The aware UTC datetime of :func:`to_us`."""
-    return _EPOCH + timedelta(microseconds=us)
 
 
 def digest(article: Article) -> str:
@@ -74,23 +60,12 @@ def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
     )
 
 
-class Prepared(NamedTuple):
-    """An article as the write path needs it: its row and feed entries, computed ahead.
-
-    A plain tuple, cheap to pickle: ``nashra import`` prepares articles in its
-    validation worker processes, so the single writer only runs SQL.
-    """
-
-    id: str
-    digest: str
-    updated_us: int
-    feeds: frozenset[str]
-    entries: tuple[tuple[str, int, int | None], ...]  # (feed, published_us, expires_us)
-    params: tuple[object, ...]  # the values of ARTICLE_COLUMNS
-
-
 def prepare(article: Article) -> Prepared:
-    """What :func:`store.sqlite.articles.put_prepared` needs to write ``article``."""
+    """What :func:`store.sqlite.articles.put_prepared` needs to write ``article``.
+
+    The store's ``preparer``: module-level, so ``nashra import`` can run it in
+    worker processes. Its ``row`` holds the values of :data:`ARTICLE_COLUMNS`.
+    """
     article_digest = digest(article)
     feeds = article.feed_keys()
     published_us = to_us(article.published)

@@ -18,19 +18,20 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
 from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError
+from store.protocol import Store
 from store.sqlite import articles as writes
 from store.sqlite import outbox
 from store.sqlite.connection import connect
-from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
+from store.sqlite.rows import ARTICLE_COLUMNS, article_from_row, prepare
 from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
-from store.types import Article, Claim, FeedTimes, Outcome
+from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
 
 T = TypeVar("T")
 
@@ -115,6 +116,15 @@ class SQLiteStore:
         """When the store was created (to the second): the change time of a feed never written."""
         return self._created
 
+    @property
+    def preparer(self) -> Callable[[Article], Prepared]:
+        """:func:`store.sqlite.rows.prepare`: readies an article for :meth:`put_prepared`.
+
+        Module-level, so ``nashra import`` runs it in its validation worker
+        processes and the single writer only runs SQL.
+        """
+        return prepare
+
     async def close(self) -> None:
         await self._reader.close()
         self._watcher.close()
@@ -185,7 +195,7 @@ class SQLiteStore:
         )
 
     async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
-        """Like :meth:`put_articles`, for articles made ready by :func:`rows.prepare`."""
+        """Like :meth:`put_articles`, for articles readied by :attr:`preparer`."""
         now = utc_now(self._clock)
         return await self._run_write(lambda conn: writes.put_prepared(conn, articles, now))
 
@@ -269,3 +279,8 @@ def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+if TYPE_CHECKING:
+    # mypy proves here that SQLiteStore implements the protocol feeds/ depends on
+    _implements: type[Store] = SQLiteStore

@@ -59,7 +59,7 @@ def test_a_v1_store_keeps_its_articles_and_its_hub_queue_moves_to_websub(
         prepared = prepare(article(1))
         conn.execute(
             f"INSERT INTO articles (pk, {ARTICLE_COLUMNS}) VALUES (1, {', '.join('?' * 18)})",
-            prepared.params,
+            prepared.row,
         )
         conn.executemany(
             "INSERT INTO feed_entries (feed, published_us, article, expires_us)"

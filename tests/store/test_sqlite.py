@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from store.errors import StoreConflict
+from store.protocol import Store
 from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, to_us
@@ -136,3 +138,15 @@ def test_every_write_is_stamped_from_the_stores_clock(tmp_path: Path) -> None:
         assert (await store.feed_times(LATER))["all"].written_us == to_us(clock.now)
 
     run(scenario, tmp_path / "s.db", clock)
+
+
+def test_the_sqlite_store_has_every_member_of_the_protocol_as_declared() -> None:
+    """At run time, what mypy checks in store/sqlite/store.py: same names, same signatures."""
+    members = {name: m for name, m in vars(Store).items() if not name.startswith("_")}
+    assert members
+    for name, declared in members.items():
+        implemented = inspect.getattr_static(SQLiteStore, name)
+        if isinstance(declared, property):
+            assert isinstance(implemented, property), name
+            declared, implemented = declared.fget, implemented.fget
+        assert inspect.signature(implemented) == inspect.signature(declared), name
