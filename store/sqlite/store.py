@@ -28,35 +28,13 @@ from store.protocol import Store
 from store.sqlite import articles as writes
 from store.sqlite import outbox
 from store.sqlite.connection import connect
+from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.rows import ARTICLE_COLUMNS, article_from_row, prepare
 from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
 from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
 
 T = TypeVar("T")
-
-_FEED_QUERY = f"""
-    SELECT {", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))}
-    FROM feed_entries AS e JOIN articles AS a ON a.pk = e.article
-    WHERE e.feed = ?1 AND e.published_us <= ?2 AND (e.expires_us IS NULL OR e.expires_us > ?2)
-    ORDER BY e.published_us DESC, e.article DESC
-    LIMIT ?3
-"""
-# Per feed: its version, and the moments around ``now`` at which its visible
-# content changes by itself (an embargo ending, a breaking article expiring).
-# Each subquery is one seek in feed_entries' primary key or expiry index.
-_FEED_TIMES_QUERY = """
-    SELECT v.feed, v.version, v.modified_us,
-        max(
-            coalesce((SELECT max(published_us) FROM feed_entries
-                WHERE feed = v.feed AND published_us <= ?1 AND published_us > v.modified_us), 0),
-            coalesce((SELECT max(expires_us) FROM feed_entries
-                WHERE feed = v.feed AND expires_us <= ?1 AND expires_us > v.modified_us), 0)
-        ),
-        (SELECT min(published_us) FROM feed_entries WHERE feed = v.feed AND published_us > ?1),
-        (SELECT min(expires_us) FROM feed_entries WHERE feed = v.feed AND expires_us > ?1)
-    FROM feed_versions AS v
-"""
 
 
 class SQLiteStore:
@@ -143,7 +121,7 @@ class SQLiteStore:
 
     async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:
         """Every feed's version and self-timed changes around ``now``; unwritten feeds absent."""
-        rows = await self._read(_FEED_TIMES_QUERY, (to_us(now),))
+        rows = await self._read(FEED_TIMES_QUERY, (to_us(now),))
         times = {}
         for feed, version, modified_us, passed_us, next_published, next_expiry in rows:
             upcoming = [t for t in (next_published, next_expiry) if t is not None]
@@ -154,7 +132,7 @@ class SQLiteStore:
 
     async def feed_articles(self, feed: str, limit: int, now: datetime) -> list[Article]:
         """The newest ``limit`` articles of ``feed`` published by ``now``, newest first."""
-        rows = await self._read(_FEED_QUERY, (feed, to_us(now), limit))
+        rows = await self._read(FEED_QUERY, (feed, to_us(now), limit))
         return [article_from_row(row) for row in rows]
 
     async def get_article(self, article_id: str) -> Article | None:
@@ -170,16 +148,6 @@ class SQLiteStore:
     async def count_articles(self) -> int:
         rows = await self._read("SELECT count(*) FROM articles", ())
         return int(rows[0][0])
-
-    async def explain_feed_query(self, feed: str, limit: int) -> list[str]:
-        """SQLite's query plan for a feed's query, one detail line per step."""
-        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_QUERY, (feed, 0, limit))
-        return [str(row[3]) for row in rows]
-
-    async def explain_feed_times(self) -> list[str]:
-        """SQLite's query plan for the feed states' query, one detail line per step."""
-        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_TIMES_QUERY, (0,))
-        return [str(row[3]) for row in rows]
 
     # -- writes --------------------------------------------------------------
 

@@ -1,10 +1,9 @@
-"""The store: feed queries read only their rows; versions move with every change."""
+"""The SQLite store: versions move with every change; writes are checked and stamped."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,25 +15,6 @@ from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, to_us
 from tests.store.support import LATER, NOW, ManualClock, article, run
-
-
-@pytest.mark.parametrize("feed", ["politics", "economy", "all", "breaking"])
-def test_every_feed_query_reads_only_its_rows(tmp_path: Path, feed: str) -> None:
-    async def plan(store: SQLiteStore) -> list[str]:
-        await store.put_articles([article(i) for i in range(200)])
-        await asyncio.to_thread(_analyze, store.path)
-        return await store.explain_feed_query(feed, 50)
-
-    steps = run(plan, tmp_path / "s.db")
-    text = " | ".join(steps)
-    assert "TEMP B-TREE" not in text, text
-    assert not any(step.startswith("SCAN") for step in steps), text
-    assert any("SEARCH e USING PRIMARY KEY (feed=? AND published_us<?)" in s for s in steps), text
-
-
-def _analyze(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute("ANALYZE")
 
 
 def test_versions_move_with_every_change_to_a_feed(tmp_path: Path) -> None:
@@ -103,21 +83,6 @@ def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
         assert await store.delete_article("a-1", expected=moved.feed_keys())
 
     run(scenario, tmp_path / "s.db")
-
-
-def test_the_feed_states_query_seeks_each_feed(tmp_path: Path) -> None:
-    """Versions and self-timed changes of every feed: one pass over the small versions
-    table, and index seeks, never scans, in the articles' feed entries."""
-
-    async def plan(store: SQLiteStore) -> list[str]:
-        await store.put_articles([article(i, breaking_until=NOW) for i in range(50)])
-        return await store.explain_feed_times()
-
-    steps = run(plan, tmp_path / "s.db")
-    assert [s for s in steps if s.startswith("SCAN")] == ["SCAN v"], steps
-    searches = [s for s in steps if s.startswith("SEARCH feed_entries")]
-    assert len(searches) == 4, steps
-    assert not any("TEMP B-TREE" in s for s in steps), steps
 
 
 def test_every_write_is_stamped_from_the_stores_clock(tmp_path: Path) -> None:
