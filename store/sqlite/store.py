@@ -1,13 +1,15 @@
 """The embedded store: one SQLite file in WAL mode.
 
-Reads go through an aiosqlite connection opened read-only; every write goes
-through one writer connection on its own thread (as datasette does), with
-``BEGIN IMMEDIATE``, so the one write path in :mod:`store.sqlite.articles`
-never contends with itself. :class:`~store.sqlite.watch.CommitWatch` answers
-"has anyone committed since I last looked?" with ``PRAGMA data_version``,
-which changes when any other connection, in any process, commits: that is
-how every server worker notices an import or an API write on its very next
-request.
+Reads go through an aiosqlite connection opened read-only; every write (the
+articles' in :mod:`store.sqlite.articles`, the outbox's in
+:mod:`store.sqlite.outbox`) goes through one writer connection on its own
+thread (as datasette does), with ``BEGIN IMMEDIATE``, so a process's writes
+never contend with each other, only with other processes'.
+
+:class:`~store.sqlite.watch.CommitWatch` answers "has anyone committed since
+I last looked?" with ``PRAGMA data_version``, which changes when any other
+connection, in any process, commits: that is how every server worker
+notices an import or an API write on its very next request.
 """
 
 from __future__ import annotations
@@ -74,11 +76,14 @@ class SQLiteStore:
             writer = await asyncio.to_thread(_open_writer, path, utc_now(clock))
         except (sqlite3.Error, OSError, StoreError) as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
+        reader: aiosqlite.Connection | None = None
         try:
+            meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
             watcher = CommitWatch(connect(path, readonly=True))
-            meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
         except (sqlite3.Error, OSError) as error:
+            if reader is not None:
+                await reader.close()
             writer.close()
             raise StoreError(f"cannot open the store {path}: {error}") from error
         created = datetime.fromisoformat(meta["created"])
