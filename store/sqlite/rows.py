@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
+from typing import Any
 
 from store.types import BREAKING_FEED, Article, Image, Prepared, to_us
+
+#: A row as sqlite3 hands it out. Its values' types are the columns', which
+#: the schema knows and Python does not: each reader converts what it reads.
+Row = tuple[Any, ...]
 
 #: Column order shared by the writes and the reads of ``articles``.
 ARTICLE_COLUMNS = (
@@ -35,7 +39,7 @@ def digest(article: Article) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
+def article_row(article: Article, article_digest: str) -> tuple[object, ...]:
     """Values for the columns of :data:`ARTICLE_COLUMNS`, in that order."""
     image = article.image
     return (
@@ -79,11 +83,11 @@ def prepare(article: Article) -> Prepared:
         to_us(article.updated),
         feeds,
         entries,
-        article_params(article, article_digest),
+        article_row(article, article_digest),
     )
 
 
-def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
+def article_from_row(row: Row) -> Article:
     """The :class:`Article` of a row selected with :data:`ARTICLE_COLUMNS`."""
     (
         id_, title, link, published, updated, _updated_us, categories, language, author,
@@ -91,7 +95,7 @@ def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
         _digest,
     ) = row  # fmt: skip
     image = (
-        Image(url=str(image_url), type=str(image_type), length=int(image_length))  # type: ignore[call-overload]
+        Image(url=str(image_url), type=str(image_type), length=int(image_length))
         if image_url is not None
         else None
     )

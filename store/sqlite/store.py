@@ -31,7 +31,7 @@ from store.sqlite import articles as writes
 from store.sqlite import outbox
 from store.sqlite.connection import connect
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
-from store.sqlite.rows import ARTICLE_COLUMNS, article_from_row, prepare
+from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
 from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
 from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
@@ -230,9 +230,10 @@ class SQLiteStore:
 
     # -- internals -----------------------------------------------------------
 
-    async def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    async def _read(self, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
-            return list(await self._reader.execute_fetchall(sql, params))
+            rows = await self._reader.execute_fetchall(sql, params)
+            return [tuple(row) for row in rows]  # tuples already (no row factory): not copied
         except sqlite3.Error as error:
             raise StoreError(f"reading the store {self.path} failed: {error}") from error
 
