@@ -131,14 +131,18 @@ MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink)
 def migrate(conn: sqlite3.Connection, now: datetime) -> None:
     """Bring the schema up to date, all steps in one transaction.
 
-    The version is read inside ``BEGIN IMMEDIATE`` (as lemon24/reader's
-    migrations do): of several processes opening one new store at once, one
-    migrates while the others wait for its lock, then find nothing left to
-    do. Read before the lock, they would all migrate from 0. A store newer
+    The version that decides what to run is read inside ``BEGIN IMMEDIATE``
+    (as lemon24/reader's migrations do): of several processes opening one
+    new store at once, one migrates while the others wait for its lock, then
+    find nothing left to do. Read before the lock, they would all migrate
+    from 0. A store already up to date is seen without the lock (versions
+    only grow), so opening one never waits for a long write. A store newer
     than this code is refused, not touched.
     """
+    if _version(conn) == schema_version():
+        return
     with transaction(conn):
-        (found,) = conn.execute("PRAGMA user_version").fetchone()
+        found = _version(conn)
         if found > schema_version():
             raise StoreError(
                 f"its schema version is {found}, newer than this nashra's ({schema_version()})"
@@ -147,6 +151,11 @@ def migrate(conn: sqlite3.Connection, now: datetime) -> None:
             step(conn, now)
         if found < schema_version():
             conn.execute(f"PRAGMA user_version = {schema_version()}")
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return int(version)
 
 
 def schema_version() -> int:

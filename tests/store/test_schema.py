@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def test_a_new_store_gets_the_latest_schema_and_an_identity(tmp_path: Path) -> N
     assert meta == {"store_id": store_id, "created": created.isoformat()}
     assert "hub_queue" not in _tables(path)
     assert {"outbox", "outbox_sinks"} <= _tables(path)
+
+
+def test_opening_an_up_to_date_store_does_not_wait_for_a_write(tmp_path: Path) -> None:
+    """A server worker starting during an import's transaction comes up at once."""
+    path = tmp_path / "s.db"
+    run(_nothing, path)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")  # another process's long write
+        started = time.monotonic()
+        run(_nothing, path)
+        assert time.monotonic() - started < 1
+        writer.execute("ROLLBACK")
 
 
 def test_each_migration_is_one_function_and_any_version_reaches_the_same_schema(
