@@ -1,9 +1,10 @@
 """The one exception root of nashra, and the store's own errors.
 
 Every error nashra raises on purpose derives from :class:`NashraError`, so the
-CLI and the HTTP layer can map them to exit codes and statuses in one place.
-It lives in ``store`` because ``store`` is the lowest layer: ``feeds`` imports
-it, never the reverse.
+edges that answer for errors, the CLI (a message and an exit code) and the
+HTTP layer (a status), tell a problem nashra understood from a bug by
+catching one class. It lives in ``store`` because ``store`` is the lowest
+layer: ``feeds`` imports it, never the reverse.
 """
 
 from __future__ import annotations

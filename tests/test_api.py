@@ -18,7 +18,7 @@ from starlette.types import Message
 from feeds.app import NashraApp, create_app
 from feeds.config.loader import load_settings
 from feeds.config.settings import Settings
-from feeds.http.state import AppState
+from feeds.http.state import STATE_KEY, AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
 from store.errors import StoreError
@@ -61,7 +61,7 @@ class Notifier:
     def __init__(self) -> None:
         self.wakes = 0
 
-    def wake(self, state: AppState) -> None:
+    def wake(self) -> None:
         self.wakes += 1
 
 
@@ -411,6 +411,8 @@ def test_a_streamed_body_over_the_limit_is_413(client: TestClient) -> None:
 
 def test_a_streamed_body_is_cut_off_at_the_limit_not_read_whole(client: TestClient) -> None:
     """Straight through ASGI: the API stops asking for chunks once past the limit."""
+    app = client.app
+    assert isinstance(app, NashraApp)
     chunk = b" " * 4096
     asked = 0
 
@@ -430,6 +432,7 @@ def test_a_streamed_body_is_cut_off_at_the_limit_not_read_whole(client: TestClie
         "scheme": "https", "path": "/api/articles", "raw_path": b"/api/articles",
         "root_path": "", "query_string": b"", "headers": headers,
         "server": ("news.example", 443), "client": ("127.0.0.1", 1234),
+        "state": {STATE_KEY: app.state},  # what the server copies from the lifespan
     }  # fmt: skip
     assert client.portal is not None
     client.portal.call(client.app, scope, receive, send)

@@ -25,9 +25,8 @@ from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
 from feeds.ingest import pipeline as importer
-from store.sqlite.rows import Prepared
 from store.sqlite.store import SQLiteStore
-from store.types import Article, Outcome
+from store.types import Article, Outcome, Prepared
 from tests.articles import mixed_records, record
 from tests.conftest import Run
 
@@ -496,7 +495,7 @@ def test_validation_in_worker_processes_reports_in_file_order(
     import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """Chunks are checked by worker processes; problems still come in line order."""
-    monkeypatch.setattr("feeds.ingest.pipeline.CHUNK_LINES", 7)
+    monkeypatch.setattr("feeds.ingest.sources.jsonl.CHUNK_LINES", 7)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     records: list[Any] = [record(i) for i in range(40)]
     records[9] = record(9, published="2026-11-01")  # line 10

@@ -81,9 +81,11 @@ def first_accepted(pings: Iterable[Ping]) -> dict[str, float]:
 
 
 def queued(db: Path) -> dict[str, tuple[int, str | None]]:
-    """The store's hub queue, read directly: feed -> (failed attempts, last error)."""
+    """The store's outbox for the hub, read directly: feed -> (failed attempts, last error)."""
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        rows = conn.execute("SELECT feed, attempts, last_error FROM hub_queue").fetchall()
+        rows = conn.execute(
+            "SELECT feed, attempts, last_error FROM outbox WHERE sink = 'websub'"
+        ).fetchall()
     return {feed: (attempts, error) for feed, attempts, error in rows}
 
 
@@ -103,7 +105,7 @@ def queue_directly(db: Path, feeds: list[str]) -> None:
     async def run() -> None:
         store = await SQLiteStore.open(db)
         try:
-            await store.queue_hub_notifications(feeds, datetime.now(UTC))
+            await store.queue_changes("websub", feeds, datetime.now(UTC))
         finally:
             await store.close()
 

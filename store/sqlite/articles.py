@@ -2,7 +2,8 @@
 
 They run on the store's single writer connection, inside ``BEGIN IMMEDIATE``,
 and bump the version of every feed a change touches (the feeds an article
-leaves as well as those it joins), in the same transaction.
+leaves as well as those it joins) and queue its change in the outbox for
+every registered sink, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from store.errors import StoreConflict
-from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, prepare, to_us
-from store.types import BREAKING_FEED, Article, Outcome
+from store.sqlite import outbox
+from store.sqlite.connection import transaction
+from store.sqlite.rows import ARTICLE_COLUMNS, prepare
+from store.types import BREAKING_FEED, Article, Outcome, Prepared, to_us
 
 _COLUMN_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
 _UPSERT_ARTICLE = f"""
@@ -28,10 +31,6 @@ _BUMP_VERSION = """
     ON CONFLICT (feed) DO UPDATE SET
         version = version + 1,
         modified_us = max(modified_us, excluded.modified_us)
-"""
-_QUEUE_HUB_NOTIFICATION = """
-    INSERT INTO hub_queue (feed, due_us) VALUES (?, ?)
-    ON CONFLICT (feed) DO UPDATE SET due_us = min(due_us, excluded.due_us)
 """
 _CHUNK = 500  # ids per IN (...) lookup, well under SQLite's variable limit
 
@@ -93,7 +92,7 @@ def put_prepared(
             written[pk] = article
             stored[article.id] = (pk, article.digest, article.updated_us, article.feeds)
             outcomes.append(outcome)
-        conn.executemany(_UPSERT_ARTICLE, [(pk, *a.params) for pk, a in written.items()])
+        conn.executemany(_UPSERT_ARTICLE, [(pk, *a.row) for pk, a in written.items()])
         conn.executemany(
             "DELETE FROM feed_entries WHERE article = ?", [(pk,) for pk in sorted(replaced)]
         )
@@ -162,29 +161,16 @@ def _stored_state(
 
 
 def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:
-    """New versions for ``feeds``, a hub notification queued for each, and old expiries purged.
+    """New versions for ``feeds``, a change queued for each registered sink, old expiries purged.
 
     Expired breaking entries are deleted here so that the breaking feed's
     index range holds only live rows; they already left the feed when their
     time came (the feed query filters them), so this changes nothing visible.
     """
     modified = to_us(now)
-    rows = [(feed, modified) for feed in sorted(feeds)]
-    conn.executemany(_BUMP_VERSION, rows)
-    conn.executemany(_QUEUE_HUB_NOTIFICATION, rows)
+    ordered = sorted(feeds)
+    conn.executemany(_BUMP_VERSION, [(feed, modified) for feed in ordered])
+    outbox.queue_in_transaction(conn, None, ordered, modified)
     conn.execute(
         "DELETE FROM feed_entries WHERE feed = ? AND expires_us <= ?", (BREAKING_FEED, modified)
     )
-
-
-class transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any
 
-from store.types import BREAKING_FEED, Article, Image
+from store.types import BREAKING_FEED, Article, Image, Prepared, to_us
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+#: A row as sqlite3 hands it out. Its values' types are the columns', which
+#: the schema knows and Python does not: each reader converts what it reads.
+Row = tuple[Any, ...]
 
 #: Column order shared by the writes and the reads of ``articles``.
 ARTICLE_COLUMNS = (
@@ -19,16 +19,6 @@ ARTICLE_COLUMNS = (
     "summary, content, breaking, breaking_until, image_url, image_type, image_length, feeds, "
     "digest"
 )
-
-
-def to_us(moment: datetime) -> int:
-    """Microseconds since the Unix epoch: an exact, sortable integer for an aware datetime."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def from_us(us: int) -> datetime:
-    """The aware UTC datetime of :func:`to_us`."""
-    return _EPOCH + timedelta(microseconds=us)
 
 
 def digest(article: Article) -> str:
@@ -49,7 +39,7 @@ def digest(article: Article) -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
+def article_row(article: Article, article_digest: str) -> tuple[object, ...]:
     """Values for the columns of :data:`ARTICLE_COLUMNS`, in that order."""
     image = article.image
     return (
@@ -74,23 +64,12 @@ def article_params(article: Article, article_digest: str) -> tuple[object, ...]:
     )
 
 
-class Prepared(NamedTuple):
-    """An article as the write path needs it: its row and feed entries, computed ahead.
-
-    A plain tuple, cheap to pickle: ``nashra import`` prepares articles in its
-    validation worker processes, so the single writer only runs SQL.
-    """
-
-    id: str
-    digest: str
-    updated_us: int
-    feeds: frozenset[str]
-    entries: tuple[tuple[str, int, int | None], ...]  # (feed, published_us, expires_us)
-    params: tuple[object, ...]  # the values of ARTICLE_COLUMNS
-
-
 def prepare(article: Article) -> Prepared:
-    """What :func:`store.sqlite.articles.put_prepared` needs to write ``article``."""
+    """What :func:`store.sqlite.articles.put_prepared` needs to write ``article``.
+
+    The store's ``preparer``: module-level, so ``nashra import`` can run it in
+    worker processes. Its ``row`` holds the values of :data:`ARTICLE_COLUMNS`.
+    """
     article_digest = digest(article)
     feeds = article.feed_keys()
     published_us = to_us(article.published)
@@ -104,11 +83,11 @@ def prepare(article: Article) -> Prepared:
         to_us(article.updated),
         feeds,
         entries,
-        article_params(article, article_digest),
+        article_row(article, article_digest),
     )
 
 
-def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
+def article_from_row(row: Row) -> Article:
     """The :class:`Article` of a row selected with :data:`ARTICLE_COLUMNS`."""
     (
         id_, title, link, published, updated, _updated_us, categories, language, author,
@@ -116,7 +95,7 @@ def article_from_row(row: sqlite3.Row | tuple[object, ...]) -> Article:
         _digest,
     ) = row  # fmt: skip
     image = (
-        Image(url=str(image_url), type=str(image_type), length=int(image_length))  # type: ignore[call-overload]
+        Image(url=str(image_url), type=str(image_type), length=int(image_length))
         if image_url is not None
         else None
     )

@@ -1,5 +1,10 @@
 """The store's schema, as numbered migrations tracked in ``PRAGMA user_version``.
 
+Migration *n* is the *n*-th function of :data:`MIGRATIONS`: plain Python,
+one ``execute`` per statement, so a step can move data as well as change
+tables, and no statement is cut apart at a ``;`` inside it. A step never
+changes once released: stores made by it exist.
+
 Each feed is a range of ``feed_entries``' primary key, (feed, published,
 article), so every feed query (a category, ``all`` or ``breaking``) is one
 backwards index range scan that reads only the rows it returns.
@@ -9,93 +14,150 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
-MIGRATIONS: tuple[str, ...] = (
-    # 1: articles, feed membership (with breaking-news expiry), per-feed versions,
-    # the queue of WebSub hub notifications, store identity
+from store.errors import StoreError
+from store.sqlite.connection import transaction
+
+#: A migration step: it runs inside the migrating transaction; ``now`` stamps what it creates.
+Migration = Callable[[sqlite3.Connection, datetime], None]
+
+
+def create_store(conn: sqlite3.Connection, now: datetime) -> None:
+    """1: articles, feed membership (with breaking-news expiry), per-feed versions,
+    the queue of WebSub hub notifications, store identity."""
+    for statement in (
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE articles (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            link TEXT NOT NULL,
+            published TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            updated_us INTEGER NOT NULL,
+            categories TEXT NOT NULL,
+            language TEXT NOT NULL,
+            author TEXT,
+            summary TEXT,
+            content TEXT,
+            breaking INTEGER NOT NULL,
+            breaking_until TEXT,
+            image_url TEXT,
+            image_type TEXT,
+            image_length INTEGER,
+            feeds TEXT NOT NULL,
+            digest TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE feed_entries (
+            feed TEXT NOT NULL,
+            published_us INTEGER NOT NULL,
+            article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
+            expires_us INTEGER,
+            PRIMARY KEY (feed, published_us, article)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX feed_entries_by_article ON feed_entries (article)",
+        """
+        CREATE INDEX feed_entries_expiring ON feed_entries (feed, expires_us)
+            WHERE expires_us IS NOT NULL
+        """,
+        """
+        CREATE TABLE feed_versions (
+            feed TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            modified_us INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE hub_queue (
+            feed TEXT PRIMARY KEY,
+            due_us INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        ) WITHOUT ROWID
+        """,
+    ):
+        conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)",
+        [
+            ("store_id", secrets.token_hex(8)),
+            ("created", now.replace(microsecond=0).isoformat()),
+        ],
+    )
+
+
+def outbox_by_sink(conn: sqlite3.Connection, now: datetime) -> None:
+    """2: the hub queue becomes the outbox, keyed by sink (websub, a CDN…).
+
+    Queued hub notifications move to the ``websub`` sink, registered if any
+    were queued (a server with a hub registers it when it starts anyway).
     """
-    CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE articles (
-        pk INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        link TEXT NOT NULL,
-        published TEXT NOT NULL,
-        updated TEXT NOT NULL,
-        updated_us INTEGER NOT NULL,
-        categories TEXT NOT NULL,
-        language TEXT NOT NULL,
-        author TEXT,
-        summary TEXT,
-        content TEXT,
-        breaking INTEGER NOT NULL,
-        breaking_until TEXT,
-        image_url TEXT,
-        image_type TEXT,
-        image_length INTEGER,
-        feeds TEXT NOT NULL,
-        digest TEXT NOT NULL
-    );
-
-    CREATE TABLE feed_entries (
-        feed TEXT NOT NULL,
-        published_us INTEGER NOT NULL,
-        article INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
-        expires_us INTEGER,
-        PRIMARY KEY (feed, published_us, article)
-    ) WITHOUT ROWID;
-
-    CREATE INDEX feed_entries_by_article ON feed_entries (article);
-
-    CREATE INDEX feed_entries_expiring ON feed_entries (feed, expires_us)
-        WHERE expires_us IS NOT NULL;
-
-    CREATE TABLE feed_versions (
-        feed TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        modified_us INTEGER NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE hub_queue (
-        feed TEXT PRIMARY KEY,
-        due_us INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-    ) WITHOUT ROWID;
-    """,
-)
+    for statement in (
+        "CREATE TABLE outbox_sinks (sink TEXT PRIMARY KEY) WITHOUT ROWID",
+        """
+        CREATE TABLE outbox (
+            sink TEXT NOT NULL,
+            feed TEXT NOT NULL,
+            due_us INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (sink, feed)
+        ) WITHOUT ROWID
+        """,
+        "INSERT INTO outbox_sinks (sink) SELECT 'websub' WHERE EXISTS (SELECT 1 FROM hub_queue)",
+        """
+        INSERT INTO outbox (sink, feed, due_us, attempts, last_error)
+        SELECT 'websub', feed, due_us, attempts, last_error FROM hub_queue
+        """,
+        "DROP TABLE hub_queue",
+    ):
+        conn.execute(statement)
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the schema up to date, in one transaction per migration."""
-    (current,) = conn.execute("PRAGMA user_version").fetchone()
-    for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            if number == 1:
-                conn.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("store_id", secrets.token_hex(8)), ("created", _now_iso())],
-                )
-            conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink)
+
+
+def migrate(conn: sqlite3.Connection, now: datetime) -> None:
+    """Bring the schema up to date, all steps in one transaction.
+
+    The version that decides what to run is read inside ``BEGIN IMMEDIATE``
+    (as lemon24/reader's migrations do): of several processes opening one
+    new store at once, one migrates while the others wait for its lock, then
+    find nothing left to do. Read before the lock, they would all migrate
+    from 0. A store already up to date is seen without the lock (versions
+    only grow), so opening one never waits for a long write. A store newer
+    than this code is refused, not touched.
+    """
+    if _version(conn) == schema_version():
+        return
+    with transaction(conn):
+        found = _version(conn)
+        if found > schema_version():
+            raise StoreError(
+                f"its schema version is {found}, newer than this nashra's ({schema_version()})"
+            )
+        for step in MIGRATIONS[found:]:
+            step(conn, now)
+        if found < schema_version():
+            conn.execute(f"PRAGMA user_version = {schema_version()}")
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return int(version)
 
 
 def schema_version() -> int:
     """The schema version this code writes."""
     return len(MIGRATIONS)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,13 +1,15 @@
 """The embedded store: one SQLite file in WAL mode.
 
-Reads go through an aiosqlite connection opened read-only; every write goes
-through one writer connection on its own thread (as datasette does), with
-``BEGIN IMMEDIATE``, so the one write path in :mod:`store.sqlite.articles`
-never contends with itself. :class:`~store.sqlite.watch.CommitWatch` answers
-"has anyone committed since I last looked?" with ``PRAGMA data_version``,
-which changes when any other connection, in any process, commits: that is
-how every server worker notices an import or an API write on its very next
-request.
+Reads go through an aiosqlite connection opened read-only; every write (the
+articles' in :mod:`store.sqlite.articles`, the outbox's in
+:mod:`store.sqlite.outbox`) goes through one writer connection on its own
+thread (as datasette does), with ``BEGIN IMMEDIATE``, so a process's writes
+never contend with each other, only with other processes'.
+
+:class:`~store.sqlite.watch.CommitWatch` answers "has anyone committed since
+I last looked?" with ``PRAGMA data_version``, which changes when any other
+connection, in any process, commits: that is how every server worker
+notices an import or an API write on its very next request.
 """
 
 from __future__ import annotations
@@ -16,59 +18,29 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
+from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError
+from store.protocol import Store
 from store.sqlite import articles as writes
-from store.sqlite import outbox as hub_queue
-from store.sqlite.rows import ARTICLE_COLUMNS, Prepared, article_from_row, from_us, to_us
-from store.sqlite.schema import migrate, schema_version
+from store.sqlite import outbox
+from store.sqlite.connection import connect
+from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
+from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
+from store.sqlite.schema import migrate
 from store.sqlite.watch import CommitWatch
-from store.types import Article, FeedTimes, Outcome
+from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
 
 T = TypeVar("T")
 
-_FEED_QUERY = f"""
-    SELECT {", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))}
-    FROM feed_entries AS e JOIN articles AS a ON a.pk = e.article
-    WHERE e.feed = ?1 AND e.published_us <= ?2 AND (e.expires_us IS NULL OR e.expires_us > ?2)
-    ORDER BY e.published_us DESC, e.article DESC
-    LIMIT ?3
-"""
-# Per feed: its version, and the moments around ``now`` at which its visible
-# content changes by itself (an embargo ending, a breaking article expiring).
-# Each subquery is one seek in feed_entries' primary key or expiry index.
-_FEED_TIMES_QUERY = """
-    SELECT v.feed, v.version, v.modified_us,
-        max(
-            coalesce((SELECT max(published_us) FROM feed_entries
-                WHERE feed = v.feed AND published_us <= ?1 AND published_us > v.modified_us), 0),
-            coalesce((SELECT max(expires_us) FROM feed_entries
-                WHERE feed = v.feed AND expires_us <= ?1 AND expires_us > v.modified_us), 0)
-        ),
-        (SELECT min(published_us) FROM feed_entries WHERE feed = v.feed AND published_us > ?1),
-        (SELECT min(expires_us) FROM feed_entries WHERE feed = v.feed AND expires_us > ?1)
-    FROM feed_versions AS v
-"""
-
-
-def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    return conn
-
 
 class SQLiteStore:
-    """Articles and feed versions in one SQLite file. Open with :meth:`open`."""
+    """Articles, feed versions and the outbox in one SQLite file. Open with :meth:`open`."""
 
     def __init__(
         self,
@@ -78,28 +50,63 @@ class SQLiteStore:
         watcher: CommitWatch,
         store_id: str,
         created: datetime,
+        clock: Clock,
     ) -> None:
         self.path = path
-        self.store_id = store_id
-        self.created = created
+        self._store_id = store_id
+        self._created = created
+        self._clock = clock
         self._writer = writer
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nashra-writer")
         self._reader = reader
         self._watcher = watcher
 
     @classmethod
-    async def open(cls, path: Path) -> SQLiteStore:
-        """Open (creating and migrating if needed) the store at ``path``."""
+    async def open(cls, path: Path, *, clock: Clock = system_clock) -> SQLiteStore:
+        """Open (creating and migrating if needed) the store at ``path``.
+
+        Every write is stamped from ``clock``, and so is a new store's
+        creation: the app and its tests share one clock with the store.
+
+        Safe while other processes open the same store, new or not (see
+        :func:`store.sqlite.schema.migrate`).
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await asyncio.to_thread(_open_writer, path)
-            reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            watcher = CommitWatch(_connect(path, readonly=True))
+            writer = await asyncio.to_thread(_open_writer, path, utc_now(clock))
+        except (sqlite3.Error, OSError, StoreError) as error:
+            raise StoreError(f"cannot open the store {path}: {error}") from error
+        reader: aiosqlite.Connection | None = None
+        try:
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
+            reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            watcher = CommitWatch(connect(path, readonly=True))
         except (sqlite3.Error, OSError) as error:
+            if reader is not None:
+                await reader.close()
+            writer.close()
             raise StoreError(f"cannot open the store {path}: {error}") from error
         created = datetime.fromisoformat(meta["created"])
-        return cls(path, writer, reader, watcher, meta["store_id"], created)
+        return cls(path, writer, reader, watcher, meta["store_id"], created, clock)
+
+    @property
+    def store_id(self) -> str:
+        """A random id made when the store was created: part of every ETag."""
+        return self._store_id
+
+    @property
+    def created(self) -> datetime:
+        """When the store was created (to the second): the change time of a feed never written."""
+        return self._created
+
+    @property
+    def preparer(self) -> Callable[[Article], Prepared]:
+        """:func:`store.sqlite.rows.prepare`: readies an article for :meth:`put_prepared`.
+
+        Module-level, so ``nashra import`` runs it in its validation worker
+        processes and the single writer only runs SQL.
+        """
+        return prepare
 
     async def close(self) -> None:
         await self._reader.close()
@@ -111,7 +118,7 @@ class SQLiteStore:
 
     def watch(self) -> CommitWatch:
         """A commit watch of its own, for a consumer other than the feed cache."""
-        return CommitWatch(_connect(self.path, readonly=True))
+        return CommitWatch(connect(self.path, readonly=True))
 
     def changed(self) -> bool:
         """Whether any other connection has committed since the last call (a few µs)."""
@@ -119,7 +126,7 @@ class SQLiteStore:
 
     async def feed_times(self, now: datetime) -> dict[str, FeedTimes]:
         """Every feed's version and self-timed changes around ``now``; unwritten feeds absent."""
-        rows = await self._read(_FEED_TIMES_QUERY, (to_us(now),))
+        rows = await self._read(FEED_TIMES_QUERY, (to_us(now),))
         times = {}
         for feed, version, modified_us, passed_us, next_published, next_expiry in rows:
             upcoming = [t for t in (next_published, next_expiry) if t is not None]
@@ -130,7 +137,7 @@ class SQLiteStore:
 
     async def feed_articles(self, feed: str, limit: int, now: datetime) -> list[Article]:
         """The newest ``limit`` articles of ``feed`` published by ``now``, newest first."""
-        rows = await self._read(_FEED_QUERY, (feed, to_us(now), limit))
+        rows = await self._read(FEED_QUERY, (feed, to_us(now), limit))
         return [article_from_row(row) for row in rows]
 
     async def get_article(self, article_id: str) -> Article | None:
@@ -147,16 +154,6 @@ class SQLiteStore:
         rows = await self._read("SELECT count(*) FROM articles", ())
         return int(rows[0][0])
 
-    async def explain_feed_query(self, feed: str, limit: int) -> list[str]:
-        """SQLite's query plan for a feed's query, one detail line per step."""
-        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_QUERY, (feed, 0, limit))
-        return [str(row[3]) for row in rows]
-
-    async def explain_feed_times(self) -> list[str]:
-        """SQLite's query plan for the feed states' query, one detail line per step."""
-        rows = await self._read("EXPLAIN QUERY PLAN " + _FEED_TIMES_QUERY, (0,))
-        return [str(row[3]) for row in rows]
-
     # -- writes --------------------------------------------------------------
 
     async def put_articles(
@@ -165,65 +162,78 @@ class SQLiteStore:
         expected: Mapping[str, frozenset[str] | None] | None = None,
     ) -> list[Outcome]:
         """Add or replace articles in one transaction (see :mod:`store.sqlite.articles`)."""
-        now = datetime.now(UTC)
+        now = utc_now(self._clock)
         return await self._run_write(
             lambda conn: writes.put_articles(conn, articles, now, expected)
         )
 
     async def put_prepared(self, articles: Sequence[Prepared]) -> list[Outcome]:
-        """Like :meth:`put_articles`, for articles made ready by :func:`rows.prepare`."""
-        now = datetime.now(UTC)
+        """Like :meth:`put_articles`, for articles readied by :attr:`preparer`."""
+        now = utc_now(self._clock)
         return await self._run_write(lambda conn: writes.put_prepared(conn, articles, now))
 
     async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
         """Delete an article (see :func:`store.sqlite.articles.delete_article`)."""
-        now = datetime.now(UTC)
+        now = utc_now(self._clock)
         return await self._run_write(
             lambda conn: writes.delete_article(conn, article_id, now, expected)
         )
 
-    # -- the WebSub hub queue ----------------------------------------------------
+    # -- the outbox: "feed X changed", once per sink -------------------------
 
-    async def claim_hub_notifications(self, now: datetime, lease: float) -> list[tuple[str, int]]:
-        """Feeds whose hub notification is due, each leased for ``lease`` seconds.
+    async def register_sink(self, sink: str) -> None:
+        """From now on, every write queues a change per touched feed for ``sink``."""
+        await self._run_write(lambda conn: outbox.register(conn, sink))
 
-        Returns (feed, attempts so far). A lease keeps other worker processes
-        from sending the same notification; one not finished in time is due
-        again when it ends.
+    async def claim_changes(self, sink: str, now: datetime, lease: float) -> list[Claim]:
+        """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds.
+
+        A lease keeps other worker processes from sending the same change;
+        one not finished in time is due again when it ends.
         """
-        return await self._run_write(lambda conn: hub_queue.claim(conn, to_us(now), lease))
+        return await self._run_write(lambda conn: outbox.claim(conn, sink, to_us(now), lease))
 
-    async def hub_notification_sent(self, feed: str, claimed_at: datetime, lease: float) -> None:
-        """Forget ``feed``'s notification, unless a newer change queued it again meanwhile.
+    async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
+        """Forget a claimed change, unless a newer one was queued meanwhile.
 
-        ``claimed_at`` and ``lease`` are those given to :meth:`claim_hub_notifications`.
+        ``claimed_at`` and ``lease`` are those given to :meth:`claim_changes`.
         """
-        await self._run_write(lambda conn: hub_queue.sent(conn, feed, to_us(claimed_at), lease))
+        await self._run_write(lambda conn: outbox.sent(conn, sink, feed, to_us(claimed_at), lease))
 
-    async def hub_notification_failed(
-        self, feed: str, claimed_at: datetime, lease: float, retry_at: datetime, error: str
+    async def change_failed(
+        self,
+        sink: str,
+        feed: str,
+        claimed_at: datetime,
+        lease: float,
+        retry_at: datetime,
+        error: str,
     ) -> None:
-        """Count a failed attempt and make the notification due again at ``retry_at``."""
+        """Count a failed attempt; the change is due again at ``retry_at``."""
         await self._run_write(
-            lambda conn: hub_queue.failed(
-                conn, feed, to_us(claimed_at), lease, to_us(retry_at), error
+            lambda conn: outbox.failed(
+                conn, sink, feed, to_us(claimed_at), lease, to_us(retry_at), error
             )
         )
 
-    async def next_hub_notification(self) -> datetime | None:
-        """When the soonest queued notification is due, if any."""
-        rows = await self._read("SELECT min(due_us) FROM hub_queue", ())
+    async def next_change_due(self, sink: str) -> datetime | None:
+        """When ``sink``'s soonest queued change is due, if any."""
+        rows = await self._read(outbox.NEXT_DUE, (sink,))
         return from_us(int(rows[0][0])) if rows and rows[0][0] is not None else None
 
-    async def queue_hub_notifications(self, feeds: Sequence[str], due: datetime) -> None:
-        """Queue notifications for ``feeds`` (changes that came by time, not by a write)."""
-        await self._run_write(lambda conn: hub_queue.queue(conn, feeds, to_us(due)))
+    async def queue_changes(self, sink: str, feeds: Sequence[str], due: datetime) -> None:
+        """Queue changes that come by time, not by a write (an embargo ending).
+
+        Only for a registered sink: an unregistered one has no outbox.
+        """
+        await self._run_write(lambda conn: outbox.queue(conn, sink, feeds, to_us(due)))
 
     # -- internals -----------------------------------------------------------
 
-    async def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    async def _read(self, sql: str, params: tuple[object, ...]) -> list[Row]:
         try:
-            return list(await self._reader.execute_fetchall(sql, params))
+            rows = await self._reader.execute_fetchall(sql, params)
+            return [tuple(row) for row in rows]  # tuples already (no row factory): not copied
         except sqlite3.Error as error:
             raise StoreError(f"reading the store {self.path} failed: {error}") from error
 
@@ -235,11 +245,16 @@ class SQLiteStore:
             raise StoreError(f"writing to the store {self.path} failed: {error}") from error
 
 
-def _open_writer(path: Path) -> sqlite3.Connection:
-    conn = _connect(path, readonly=False)
-    migrate(conn)
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    if version > schema_version():
+def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
+    conn = connect(path, readonly=False)
+    try:
+        migrate(conn, now)
+    except BaseException:
         conn.close()
-        raise StoreError(f"{path} has schema version {version}, newer than this nashra's")
+        raise
     return conn
+
+
+if TYPE_CHECKING:
+    # mypy proves here that SQLiteStore implements the protocol feeds/ depends on
+    _implements: type[Store] = SQLiteStore

@@ -1,69 +1,20 @@
-"""The store: feed queries read only their rows; versions move with every change."""
+"""The SQLite store: versions move with every change; writes are checked and stamped."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+import inspect
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 
 from store.errors import StoreConflict
+from store.protocol import Store
+from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
-from store.types import Article, Outcome
-
-T = TypeVar("T")
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-LATER = NOW + timedelta(days=1)
-
-
-def run(work: Callable[[SQLiteStore], Coroutine[Any, Any, T]], path: Path) -> T:
-    async def main() -> T:
-        store = await SQLiteStore.open(path)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(main())
-
-
-def article(index: int, **changes: Any) -> Article:
-    when = NOW - timedelta(hours=index)
-    fields: dict[str, Any] = {
-        "id": f"a-{index}",
-        "title": f"عنوان {index}",
-        "link": f"https://news.example/a-{index}/",
-        "published": when,
-        "updated": when,
-        "categories": ("politics",),
-        "language": "ar",
-        "breaking": index % 2 == 0,
-    }
-    fields.update(changes)
-    return Article(**fields)
-
-
-@pytest.mark.parametrize("feed", ["politics", "economy", "all", "breaking"])
-def test_every_feed_query_reads_only_its_rows(tmp_path: Path, feed: str) -> None:
-    async def plan(store: SQLiteStore) -> list[str]:
-        await store.put_articles([article(i) for i in range(200)])
-        await asyncio.to_thread(_analyze, store.path)
-        return await store.explain_feed_query(feed, 50)
-
-    steps = run(plan, tmp_path / "s.db")
-    text = " | ".join(steps)
-    assert "TEMP B-TREE" not in text, text
-    assert not any(step.startswith("SCAN") for step in steps), text
-    assert any("SEARCH e USING PRIMARY KEY (feed=? AND published_us<?)" in s for s in steps), text
-
-
-def _analyze(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute("ANALYZE")
+from store.types import Article, Outcome, to_us
+from tests.store.support import LATER, NOW, ManualClock, article, run
 
 
 def test_versions_move_with_every_change_to_a_feed(tmp_path: Path) -> None:
@@ -134,16 +85,33 @@ def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
     run(scenario, tmp_path / "s.db")
 
 
-def test_the_feed_states_query_seeks_each_feed(tmp_path: Path) -> None:
-    """Versions and self-timed changes of every feed: one pass over the small versions
-    table, and index seeks, never scans, in the articles' feed entries."""
+def test_every_write_is_stamped_from_the_stores_clock(tmp_path: Path) -> None:
+    """The clock given to ``open`` dates a new store, and each write's feeds."""
+    clock = ManualClock(NOW + timedelta(microseconds=123_456))
 
-    async def plan(store: SQLiteStore) -> list[str]:
-        await store.put_articles([article(i, breaking_until=NOW) for i in range(50)])
-        return await store.explain_feed_times()
+    async def scenario(store: SQLiteStore) -> None:
+        assert store.created == NOW  # to the second
+        clock.advance(60)
+        await store.put_articles([article(1)])
+        written = await store.feed_times(LATER)
+        assert {t.written_us for t in written.values()} == {to_us(clock.now)}
+        clock.advance(60)
+        await store.put_prepared([prepare(article(1, title="x", updated=NOW))])
+        assert (await store.feed_times(LATER))["politics"].written_us == to_us(clock.now)
+        clock.advance(60)
+        await store.delete_article("a-1")
+        assert (await store.feed_times(LATER))["all"].written_us == to_us(clock.now)
 
-    steps = run(plan, tmp_path / "s.db")
-    assert [s for s in steps if s.startswith("SCAN")] == ["SCAN v"], steps
-    searches = [s for s in steps if s.startswith("SEARCH feed_entries")]
-    assert len(searches) == 4, steps
-    assert not any("TEMP B-TREE" in s for s in steps), steps
+    run(scenario, tmp_path / "s.db", clock)
+
+
+def test_the_sqlite_store_has_every_member_of_the_protocol_as_declared() -> None:
+    """At run time, what mypy checks in store/sqlite/store.py: same names, same signatures."""
+    members = {name: m for name, m in vars(Store).items() if not name.startswith("_")}
+    assert members
+    for name, declared in members.items():
+        implemented = inspect.getattr_static(SQLiteStore, name)
+        if isinstance(declared, property):
+            assert isinstance(implemented, property), name
+            declared, implemented = declared.fget, implemented.fget
+        assert inspect.signature(implemented) == inspect.signature(declared), name

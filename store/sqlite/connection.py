@@ -1,0 +1,78 @@
+"""Opening the store's SQLite connections, and the write transaction they share.
+
+Every process that serves or imports opens the store when it starts, so on a
+first deployment several open one new file at the same instant. Switching
+that file to WAL needs an exclusive lock, and SQLite returns "database is
+locked" for it at once, without waiting out ``busy_timeout``, when another
+connection holds a shared lock it cannot drop (a reader that would deadlock
+by waiting). So the switch is retried here, for a bounded time.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+BUSY_TIMEOUT = 10.0  # seconds any statement waits for another connection's lock
+_FIRST_PAUSE = 0.001  # seconds before retrying the WAL switch; doubled up to _MAX_PAUSE
+_MAX_PAUSE = 0.05
+
+
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode; a writable one switched to WAL with foreign keys on."""
+    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        if not readonly:
+            _switch_to_wal(conn, time.monotonic() + BUSY_TIMEOUT)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _switch_to_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """``PRAGMA journal_mode = WAL``, retried while another connection holds the file.
+
+    Retries only "busy" (another connection's lock), with a short, growing,
+    jittered pause so that colliding openers do not retry in step; any other
+    error, or still busy at ``deadline`` (a monotonic time), is raised.
+    """
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, _MAX_PAUSE)
+            continue
+        if mode != "wal":  # SQLite answers with the mode it kept, without an error
+            raise sqlite3.OperationalError(f"cannot switch the store to WAL; it stays in {mode}")
+        return
+
+
+class transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any error.
+
+    Immediate, so the write lock is taken before the first read: what a
+    transaction reads (an article's stored state, the schema version) cannot
+    change before it writes.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,155 @@
+"""Migrations: a new store gets the latest schema; an older one is brought up to it, data kept."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import sqlite3
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from store.errors import StoreError
+from store.sqlite.connection import connect, transaction
+from store.sqlite.rows import ARTICLE_COLUMNS, prepare
+from store.sqlite.schema import MIGRATIONS, schema_version
+from store.sqlite.store import SQLiteStore
+from store.types import to_us
+from tests.store.support import LATER, NOW, article, run
+
+
+def test_a_new_store_gets_the_latest_schema_and_an_identity(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+
+    async def identity(store: SQLiteStore) -> tuple[str, datetime]:
+        return store.store_id, store.created
+
+    store_id, created = run(identity, path)
+    assert run(identity, path) == (store_id, created)  # opened again: nothing to migrate
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (schema_version(),)
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    assert meta == {"store_id": store_id, "created": created.isoformat()}
+    assert "hub_queue" not in _tables(path)
+    assert {"outbox", "outbox_sinks"} <= _tables(path)
+
+
+def test_opening_an_up_to_date_store_does_not_wait_for_a_write(tmp_path: Path) -> None:
+    """A server worker starting during an import's transaction comes up at once."""
+    path = tmp_path / "s.db"
+    run(_nothing, path)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")  # another process's long write
+        started = time.monotonic()
+        run(_nothing, path)
+        assert time.monotonic() - started < 1
+        writer.execute("ROLLBACK")
+
+
+def test_each_migration_is_one_function_and_any_version_reaches_the_same_schema(
+    tmp_path: Path,
+) -> None:
+    """Stop after every step, migrate the rest: the schema is that of a store made at once."""
+    assert len(MIGRATIONS) == schema_version()
+    assert all(inspect.isfunction(step) for step in MIGRATIONS)
+    fresh = tmp_path / "fresh.db"
+    run(_nothing, fresh)
+    for version in range(schema_version()):
+        path = tmp_path / f"from-{version}.db"
+        _store_at(path, version).close()
+        run(_nothing, path)
+        assert _schema(path) == _schema(fresh), f"migrating from version {version}"
+
+
+def test_a_v1_store_keeps_its_articles_and_its_hub_queue_moves_to_websub(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.db"
+    conn = _store_at(path, 1)
+    with contextlib.closing(conn), transaction(conn):
+        prepared = prepare(article(1))
+        conn.execute(
+            f"INSERT INTO articles (pk, {ARTICLE_COLUMNS}) VALUES (1, {', '.join('?' * 18)})",
+            prepared.row,
+        )
+        conn.executemany(
+            "INSERT INTO feed_entries (feed, published_us, article, expires_us)"
+            " VALUES (?, ?, 1, ?)",
+            prepared.entries,
+        )
+        conn.executemany(
+            "INSERT INTO feed_versions (feed, version, modified_us) VALUES (?, 1, ?)",
+            [(feed, to_us(NOW)) for feed in prepared.feeds],
+        )
+        conn.executemany(
+            "INSERT INTO hub_queue (feed, due_us, attempts, last_error) VALUES (?, ?, ?, ?)",
+            [("politics", 5, 0, None), ("all", 7, 2, "HTTP 503")],
+        )
+
+    async def scenario(store: SQLiteStore) -> None:
+        assert await store.get_article("a-1") == article(1)
+        assert [a.id for a in await store.feed_articles("politics", 10, LATER)] == ["a-1"]
+        assert await store.claim_changes("websub", LATER, 30) == [("politics", 0), ("all", 2)]
+
+    run(scenario, path)
+    assert "hub_queue" not in _tables(path)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT sink FROM outbox_sinks").fetchall() == [("websub",)]
+        errors = conn.execute("SELECT feed, last_error FROM outbox ORDER BY feed").fetchall()
+    assert errors == [("all", "HTTP 503"), ("politics", None)]
+
+
+def test_an_empty_hub_queue_registers_no_sink(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    _store_at(path, 1).close()
+    run(_nothing, path)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM outbox_sinks").fetchone() == (0,)
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    run(_nothing, path)
+    newer = schema_version() + 1
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(f"PRAGMA user_version = {newer}")
+    before = _schema(path)
+    with pytest.raises(StoreError) as caught:
+        run(_nothing, path)
+    assert f"schema version is {newer}, newer than this nashra's ({schema_version()})" in str(
+        caught.value
+    )
+    assert str(path) in str(caught.value)
+    assert _schema(path) == before
+
+
+async def _nothing(store: SQLiteStore) -> None:
+    pass
+
+
+def _store_at(path: Path, version: int) -> sqlite3.Connection:
+    """A store made by the first ``version`` migrations only, as an older nashra left it."""
+    conn = connect(path, readonly=False)
+    with transaction(conn):
+        for step in MIGRATIONS[:version]:
+            step(conn, NOW)
+        conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
+def _tables(path: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows}
+
+
+def _schema(path: Path) -> tuple[int, list[tuple[str, str]]]:
+    """The version and every table and index, each as SQLite parsed it (whitespace aside)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        rows = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    return version, [(name, " ".join(sql.split())) for name, sql in rows]
