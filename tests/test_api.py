@@ -20,8 +20,8 @@ from feeds.config.settings import Settings, load_settings
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
 from store.errors import StoreError
-from tests import articles
 from tests.conftest import CONFIG, Run
+from tests.support import builders as articles
 
 CMS = "cms-0n9Yp3yWq1sE8kX2vB6tR4uZ7aD5fG0hJ"
 DESK = "desk-Lr2Qm8Nc4Vx6Bz1Kw9Hs3Jd7Pf5Tg0Ya"

@@ -13,8 +13,8 @@ import httpx2 as httpx
 import pytest
 
 from feeds.cli import main
-from tests.articles import record
-from tests.live import live_server
+from tests.support.builders import record
+from tests.support.live import live_server
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.settings import WebSubOptions, load_settings
-from tests.articles import mixed_records, record, rfc3339
+from tests.support.builders import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"
 SHIPPED = Path(__file__).parent.parent / "config"

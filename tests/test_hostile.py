@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from lxml import etree
 from starlette.testclient import TestClient
 
-from tests.articles import BASE, record, rfc3339
 from tests.conftest import Run
+from tests.support.builders import BASE, record, rfc3339
 
 ImportRecords = Callable[..., Run]
 

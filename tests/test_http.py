@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 import feeds.http.cache
 from feeds.app import create_app
 from feeds.config.settings import Settings, load_settings
-from tests.articles import record
+from tests.support.builders import record
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}

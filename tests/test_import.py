@@ -28,8 +28,8 @@ from feeds.ingest import pipeline as importer
 from store.sqlite.rows import Prepared
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
-from tests.articles import mixed_records, record
 from tests.conftest import Run
+from tests.support.builders import mixed_records, record
 
 SUMMARY = re.compile(
     r"added (?P<added>\d+), updated (?P<updated>\d+), unchanged (?P<unchanged>\d+), "

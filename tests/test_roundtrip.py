@@ -12,9 +12,9 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from feeds.model.language import direction
-from tests.articles import mixed_records
-from tests.articles import record as make_record
-from tests.feed_validator import atom_problems, rss_problems
+from tests.support.builders import mixed_records
+from tests.support.builders import record as make_record
+from tests.support.feed_validator import atom_problems, rss_problems
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from feeds.app import create_app
 from feeds.config.settings import Settings
-from tests.articles import record
+from tests.support.builders import record
 
 
 class Clock:

@@ -17,8 +17,8 @@ from feeds.config.settings import Token, load_settings
 from feeds.http import tokens
 from feeds.http.tokens import AuthError, allowed, authenticate, hash_token, new_token
 from store.errors import NashraError
-from tests.articles import record
 from tests.conftest import CONFIG
+from tests.support.builders import record
 
 CONFIGURED = (
     Token("cms", hash_token("first-token")),

@@ -1,6 +1,6 @@
 """WebSub, publisher side: feeds announce the hub, and every change reaches it.
 
-The hub is a real HTTP server on loopback (:mod:`tests.hub`), so the
+The hub is a real HTTP server on loopback (:mod:`tests.support.hub`), so the
 notifier's requests, failures and retries are real. Timings here are the
 notifier's promises: a write is pinged within a second, a failure is retried
 after 1 s, then 2 s, and nothing queued is lost while the hub is down or the
@@ -28,10 +28,10 @@ from feeds.config.settings import Settings
 from feeds.model.spec import FORMATS, Format
 from feeds.notify.websub import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
-from tests.articles import record
 from tests.conftest import CONFIG
-from tests.hub import Hub, Ping
-from tests.live import free_port, live_server
+from tests.support.builders import record
+from tests.support.hub import Hub, Ping
+from tests.support.live import free_port, live_server
 
 T = TypeVar("T")
 ATOM = "http://www.w3.org/2005/Atom"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from tests.articles import record
-from tests.live import live_server
+from tests.support.builders import record
+from tests.support.live import live_server
 
 TOKEN = "test-token-for-two-workers"
 
