@@ -23,7 +23,7 @@ from feeds.config.settings import (
 )
 from store.errors import NashraError
 
-REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "nashra.toml"
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "nashra.toml"
 
 VALID: dict[str, Any] = {
     "site": {
