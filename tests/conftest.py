@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.settings import Settings, load_settings
+from tests.support.live import LiveServer, Serve, live_server
 
 # CI runs the property tests with a fixed seed, so a submission's result does not
 # depend on chance; locally each run explores new examples.
@@ -118,3 +120,16 @@ def import_records(tmp_path: Path, nashra):  # type: ignore[no-untyped-def]
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), base_url="https://news.example") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def serve(config_file: Path, tmp_path: Path) -> Serve:
+    """``with serve(workers=2) as server:`` runs ``nashra serve`` on the test config.
+
+    Its log is ``tmp_path/serve-N.log``; see :func:`tests.support.live.live_server`.
+    """
+
+    def start(workers: int = 1) -> AbstractContextManager[LiveServer]:
+        return live_server(config_file, workers=workers, log_dir=tmp_path)
+
+    return start

@@ -31,7 +31,7 @@ from store.sqlite.store import SQLiteStore
 from tests.conftest import CONFIG
 from tests.support.builders import record
 from tests.support.hub import Hub, Ping
-from tests.support.live import free_port, live_server
+from tests.support.live import Serve, free_port
 
 T = TypeVar("T")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -250,10 +250,10 @@ def test_an_embargoed_article_is_pinged_when_its_time_comes(
 
 
 def test_queued_notifications_survive_a_restart(
-    config_file: Path, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    serve: Serve, hub: Hub, import_records: Callable[..., Any], settings: Settings
 ) -> None:
     hub.stop()
-    with live_server(config_file):
+    with serve():
         assert import_records([record(6, "ar")]).code == 0
         eventually(
             lambda: (q := queued(settings.store.path)) and all(a >= 1 for a, _ in q.values()),
@@ -261,7 +261,7 @@ def test_queued_notifications_survive_a_restart(
         )
     assert set(queued(settings.store.path)) == {"politics", "all"}
     hub.start()
-    with live_server(config_file, workers=2):
+    with serve(workers=2):
         expected = topics("politics", "all")
         hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=8)
         assert eventually(lambda: not queued(settings.store.path), timeout=2)
