@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
 from tests.support.builders import record
+from tests.support.config import MakeConfig, token
 from tests.support.live import Serve
 
 TOKEN = "test-token-for-two-workers"
 
 
-def test_api_write_in_one_worker_is_served_by_every_worker(config_file: Path, serve: Serve) -> None:
-    digest = hashlib.sha256(TOKEN.encode()).hexdigest()
-    config_file.write_text(
-        config_file.read_text(encoding="utf-8")
-        + f'\n[[tokens]]\nname = "cms"\nhash = "sha256:{digest}"\n',
-        encoding="utf-8",
-    )
+@pytest.fixture
+def config_file(make_config: MakeConfig) -> Path:
+    return make_config(tokens=[token("cms", TOKEN)])
+
+
+def test_api_write_in_one_worker_is_served_by_every_worker(serve: Serve, store_file: Path) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     story = record(7, breaking=True)
     with serve(workers=2) as server:

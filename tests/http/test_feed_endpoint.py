@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
-from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import brotli
@@ -20,13 +18,15 @@ import feeds.http.cache
 from feeds.app import create_app
 from feeds.config.settings import Settings, load_settings
 from tests.support.builders import record
+from tests.support.commands import ImportRecords
+from tests.support.config import MakeConfig
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
 
 
 @pytest.fixture
-def loaded(client: TestClient, import_records: Callable[..., Any]) -> TestClient:
+def loaded(client: TestClient, import_records: ImportRecords) -> TestClient:
     assert import_records([record(i, "ar") for i in range(10)] + [record(10, "fa")]).code == 0
     return client
 
@@ -183,9 +183,7 @@ def test_compressed_bytes_are_the_feed(loaded: TestClient) -> None:
         assert "content-encoding" not in r.headers
 
 
-def test_etag_changes_after_an_update(
-    loaded: TestClient, import_records: Callable[..., Any]
-) -> None:
+def test_etag_changes_after_an_update(loaded: TestClient, import_records: ImportRecords) -> None:
     before = loaded.get("/feeds/politics.atom")
     changed = record(3, "ar", title="عنوان جديد", updated="2026-12-01T10:00:00+03:00")
     assert import_records([changed]).code == 0
@@ -198,7 +196,7 @@ def test_etag_changes_after_an_update(
 
 
 def test_article_leaving_a_feed_changes_its_validators(
-    loaded: TestClient, import_records: Callable[..., Any]
+    loaded: TestClient, import_records: ImportRecords
 ) -> None:
     before = loaded.get("/feeds/politics.rss")
     moved = record(3, "ar", categories=["economy"], updated="2026-12-01T10:00:00+03:00")
@@ -273,15 +271,12 @@ def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
 
 
 def test_the_rtl_mark_can_be_switched_off(
-    config_file: Path, import_records: Callable[..., Any]
+    make_config: MakeConfig, import_records: ImportRecords
 ) -> None:
-    text = config_file.read_text(encoding="utf-8").replace(
-        "items = 50", "items = 50\nrtl_mark = false"
-    )
-    config_file.write_text(text, encoding="utf-8")
     latin_first = record(1, "ar", title="iPhone 17 يصل", content="<p>NASA تطلق</p>")
     assert import_records([latin_first]).code == 0
-    with TestClient(create_app(load_settings(config_file))) as client:
+    without_mark = load_settings(make_config(feeds={"rtl_mark": False}))
+    with TestClient(create_app(without_mark)) as client:
         document = client.get("/feeds/politics.rss").content
     item = etree.fromstring(document).find("channel/item")
     assert item.findtext("title") == "iPhone 17 يصل"
@@ -289,7 +284,7 @@ def test_the_rtl_mark_can_be_switched_off(
 
 
 def test_concurrent_requests_for_a_cold_feed_share_one_render(
-    settings: Settings, import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    settings: Settings, import_records: ImportRecords, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Single flight: requests arriving while a feed renders wait for that render."""
     assert import_records([record(i) for i in range(5)]).code == 0
@@ -329,7 +324,7 @@ def test_concurrent_requests_for_a_cold_feed_share_one_render(
 
 
 def test_both_formats_of_a_feed_state_share_one_query(
-    settings: Settings, import_records: Callable[..., Any]
+    settings: Settings, import_records: ImportRecords
 ) -> None:
     assert import_records([record(i) for i in range(3)]).code == 0
     queries: list[str] = []

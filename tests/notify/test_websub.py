@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from lxml import etree
@@ -28,8 +27,9 @@ from feeds.config.settings import Settings
 from feeds.model.spec import FORMATS, Format
 from feeds.notify.websub import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
-from tests.conftest import CONFIG
 from tests.support.builders import record
+from tests.support.commands import ImportRecords
+from tests.support.config import MakeConfig, token
 from tests.support.hub import Hub, Ping
 from tests.support.live import Serve, free_port
 
@@ -50,17 +50,9 @@ def hub() -> Iterator[Hub]:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, hub: Hub) -> Path:
-    """conftest's configuration, with this hub and an API token (overrides conftest's)."""
-    path = tmp_path / "nashra.toml"
-    token_hash = hashlib.sha256(TOKEN.encode()).hexdigest()
-    path.write_text(
-        CONFIG.format(db=tmp_path / "nashra.db")
-        + f'\n[websub]\nhub = "{hub.url}"\n\n'
-        + f'[[tokens]]\nname = "cms"\nhash = "sha256:{token_hash}"\n',
-        encoding="utf-8",
-    )
-    return path
+def config_file(make_config: MakeConfig, hub: Hub) -> Path:
+    """The test configuration, with this hub and an API token."""
+    return make_config(websub={"hub": hub.url}, tokens=[token("cms", TOKEN)])
 
 
 def topics(*feeds: str) -> set[str]:
@@ -134,7 +126,7 @@ def test_feeds_announce_the_hub_and_their_self_url(
 
 
 def test_an_import_pings_each_affected_topic_once_within_a_second(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any]
+    client: TestClient, hub: Hub, import_records: ImportRecords
 ) -> None:
     before = time.time()
     assert import_records([record(1, "ar"), record(7, "en")]).code == 0  # 7 is breaking
@@ -151,7 +143,7 @@ def test_an_import_pings_each_affected_topic_once_within_a_second(
 
 
 def test_a_failed_notification_is_retried_after_a_second(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.fail_next(2)
     assert import_records([record(2, "ar")]).code == 0
@@ -191,7 +183,7 @@ def test_retry_delays_double_with_jitter_up_to_five_minutes() -> None:
 
 
 def test_nothing_is_lost_while_the_hub_is_down(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.stop()  # the port now refuses connections
     down_at = time.time()
@@ -229,7 +221,7 @@ def test_a_breaking_article_posted_through_the_api_is_pinged(client: TestClient,
 
 
 def test_an_embargoed_article_is_pinged_when_its_time_comes(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any]
+    client: TestClient, hub: Hub, import_records: ImportRecords
 ) -> None:
     moment = math.floor(time.time()) + 2  # whole seconds, as records carry: 1 to 2 s ahead
     stamp = datetime.fromtimestamp(moment, UTC).isoformat()
@@ -250,7 +242,7 @@ def test_an_embargoed_article_is_pinged_when_its_time_comes(
 
 
 def test_queued_notifications_survive_a_restart(
-    serve: Serve, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    serve: Serve, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.stop()
     with serve():
