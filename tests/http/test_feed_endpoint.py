@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import brotli
-import httpx2 as httpx
 import pytest
-from lxml import etree
 from starlette.testclient import TestClient
 
-import feeds.http.cache
-from feeds.app import create_app
-from feeds.config.settings import Settings, load_settings
 from tests.support.builders import record
 from tests.support.commands import ImportRecords
-from tests.support.config import MakeConfig
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
@@ -215,132 +207,8 @@ def test_a_im_feed_gets_an_ordinary_answer(loaded: TestClient) -> None:
     assert response.content == plain.content
 
 
-def test_index_page_lists_every_feed_with_autodiscovery(loaded: TestClient) -> None:
-    response = loaded.get("/")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    page = response.text
-    assert '<html lang="ar" dir="rtl">' in page
-    for feed in ["politics", "economy", "farsi", "urdu", "english", "francais", "all", "breaking"]:
-        for fmt, media in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
-            url = f"https://news.example/feeds/{feed}.{fmt}"
-            assert f'type="{media}"' in page
-            assert f'href="{url}"' in page
-    assert "<code>fa</code>" in page
-
-
-def test_healthz(loaded: TestClient) -> None:
-    response = loaded.get("/healthz")
-    assert response.status_code == 200
-    assert "date" in response.headers
-
-
-def test_repeats_and_304s_render_and_compress_nothing(
-    loaded: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[str] = []
-    real_render, real_gzip = feeds.http.cache.generator.render, feeds.http.cache.gzip.compress
-
-    def render(*args: Any, **kwargs: Any) -> bytes:
-        calls.append("render")
-        return real_render(*args, **kwargs)
-
-    def compress(*args: Any, **kwargs: Any) -> bytes:
-        calls.append("gzip")
-        return real_gzip(*args, **kwargs)
-
-    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
-    monkeypatch.setattr(feeds.http.cache.gzip, "compress", compress)
-    first = loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"})
-    assert calls == ["render", "gzip"]
-    for _ in range(3):
-        assert loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"}).status_code == 200
-        again = loaded.get(
-            "/feeds/urdu.rss",
-            headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]},
-        )
-        assert again.status_code == 304
-    assert calls == ["render", "gzip"]
-
-
 def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
     first = loaded.get("/feeds/farsi.atom")
     name, _, duration = first.headers["server-timing"].partition(";dur=")
     assert name == "render" and float(duration) > 0
     assert "server-timing" not in loaded.get("/feeds/farsi.atom").headers
-
-
-def test_the_rtl_mark_can_be_switched_off(
-    make_config: MakeConfig, import_records: ImportRecords
-) -> None:
-    latin_first = record(1, "ar", title="iPhone 17 يصل", content="<p>NASA تطلق</p>")
-    assert import_records([latin_first]).code == 0
-    without_mark = load_settings(make_config(feeds={"rtl_mark": False}))
-    with TestClient(create_app(without_mark)) as client:
-        document = client.get("/feeds/politics.rss").content
-    item = etree.fromstring(document).find("channel/item")
-    assert item.findtext("title") == "iPhone 17 يصل"
-    assert "\u200f" not in document.decode()
-
-
-def test_concurrent_requests_for_a_cold_feed_share_one_render(
-    settings: Settings, import_records: ImportRecords, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Single flight: requests arriving while a feed renders wait for that render."""
-    assert import_records([record(i) for i in range(5)]).code == 0
-    renders: list[str] = []
-    queries: list[str] = []
-    real_render = feeds.http.cache.generator.render
-
-    def render(*args: Any, **kwargs: Any) -> bytes:
-        renders.append(args[1])
-        return real_render(*args, **kwargs)
-
-    monkeypatch.setattr(feeds.http.cache.generator, "render", render)
-    app = create_app(settings)
-
-    async def scenario() -> list[int]:
-        async with app.web.router.lifespan_context(app.web):
-            assert app.store is not None
-            real_query = app.store.feed_articles
-
-            async def slow_query(*args: Any) -> Any:
-                queries.append(args[0])
-                await asyncio.sleep(0.05)  # a slow store: the other requests arrive meanwhile
-                return await real_query(*args)
-
-            app.store.feed_articles = slow_query  # type: ignore[method-assign]
-            renders.clear()  # the warm-up's empty renders
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="https://x") as client:
-                answers = await asyncio.gather(
-                    *(client.get("/feeds/politics.atom") for _ in range(10))
-                )
-            return [a.status_code for a in answers]
-
-    assert asyncio.run(scenario()) == [200] * 10
-    assert renders == ["atom"]
-    assert queries == ["politics"]
-
-
-def test_both_formats_of_a_feed_state_share_one_query(
-    settings: Settings, import_records: ImportRecords
-) -> None:
-    assert import_records([record(i) for i in range(3)]).code == 0
-    queries: list[str] = []
-    app = create_app(settings)
-    with TestClient(app) as client:
-        assert app.store is not None
-        real_query = app.store.feed_articles
-
-        async def counted(*args: Any) -> Any:
-            queries.append(args[0])
-            return await real_query(*args)
-
-        app.store.feed_articles = counted  # type: ignore[method-assign]
-        assert client.get("/feeds/politics.rss").status_code == 200
-        assert client.get("/feeds/politics.atom").status_code == 200
-        assert queries == ["politics"]
-        assert import_records([record(3)]).code == 0  # a new state: a new query
-        assert record(3)["link"] in client.get("/feeds/politics.atom").text
-        assert queries == ["politics", "politics"]
