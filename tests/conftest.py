@@ -1,11 +1,17 @@
-"""Fixtures: a real temporary SQLite store, the app behind a test client, the CLI in-process."""
+"""Fixtures: a real temporary SQLite store, the app behind a test client, the CLI in-process.
+
+The code behind them lives in :mod:`tests.support`; this module only makes
+fixtures of it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,13 @@ from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.loader import load_settings
 from feeds.config.settings import Settings
+from store.sqlite.store import SQLiteStore
+from tests.support import fetch as fetching
+from tests.support.clock import Clock
+from tests.support.commands import ImportRecords, Nashra, Run
+from tests.support.config import MakeConfig, config_toml
+from tests.support.fetch import Fetch
+from tests.support.live import LiveServer, Serve, live_server
 
 # CI runs the property tests with a fixed seed, so a submission's result does not
 # depend on chance; locally each run explores new examples.
@@ -24,64 +37,32 @@ hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
-CONFIG = """\
-[site]
-title = "نشرة"
-link = "https://news.example/"
-language = "ar"
-description = "آخر الأخبار"
 
-[feeds]
-items = 50
+@pytest.fixture
+def make_config(tmp_path: Path) -> MakeConfig:
+    """``make_config(extra_toml="", **overrides) -> Path``: write a test configuration.
 
-[store]
-path = "{db}"
+    The store is ``tmp_path/nashra.db`` unless ``store={"path": ...}`` says
+    otherwise; see :func:`tests.support.config.config_toml` for the overrides.
+    The first file is ``tmp_path/nashra.toml``, later ones ``nashra-2.toml``…
+    """
+    written = 0
 
-[[categories]]
-slug = "politics"
-title = "سياسة"
-description = "أخبار السياسة"
+    def make(extra_toml: str = "", **overrides: Any) -> Path:
+        nonlocal written
+        written += 1
+        path = tmp_path / ("nashra.toml" if written == 1 else f"nashra-{written}.toml")
+        text = config_toml(tmp_path / "nashra.db", extra_toml, **overrides)
+        path.write_text(text, encoding="utf-8")
+        return path
 
-[[categories]]
-slug = "economy"
-title = "اقتصاد"
-
-[[categories]]
-slug = "farsi"
-title = "فارسی"
-language = "fa"
-
-[[categories]]
-slug = "urdu"
-title = "اردو"
-language = "ur"
-
-[[categories]]
-slug = "english"
-title = "English edition"
-language = "en"
-
-[[categories]]
-slug = "francais"
-title = "Édition française"
-language = "fr"
-"""
-
-
-@dataclass
-class Run:
-    """What one ``nashra`` command did."""
-
-    code: int
-    out: str
-    err: str
+    return make
 
 
 @pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "nashra.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "nashra.db"), encoding="utf-8")
-    return path
+def config_file(make_config: MakeConfig) -> Path:
+    """The configuration the fixtures below use; a module overrides it to change it."""
+    return make_config()
 
 
 @pytest.fixture
@@ -90,7 +71,24 @@ def settings(config_file: Path) -> Settings:
 
 
 @pytest.fixture
-def nashra(config_file: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def store_file(settings: Settings) -> Path:
+    """The test store's file, created before the test starts (an empty store).
+
+    Servers with several workers need it: on a new file, their workers race to
+    create the tables (``store.sqlite.schema.migrate`` reads ``user_version``
+    before its transaction), and one fails to start.
+    """
+
+    async def create() -> None:
+        store = await SQLiteStore.open(settings.store.path)
+        await store.close()
+
+    asyncio.run(create())
+    return settings.store.path
+
+
+@pytest.fixture
+def nashra(config_file: Path, capsys: pytest.CaptureFixture[str]) -> Nashra:
     """Run the ``nashra`` CLI in-process against the test config: ``nashra("import", ...)``."""
 
     def run(*args: str) -> Run:
@@ -103,7 +101,7 @@ def nashra(config_file: Path, capsys: pytest.CaptureFixture[str]):  # type: igno
 
 
 @pytest.fixture
-def import_records(tmp_path: Path, nashra):  # type: ignore[no-untyped-def]
+def import_records(tmp_path: Path, nashra: Nashra) -> ImportRecords:
     """Write records (dicts, or raw lines) to a JSON Lines file and import it."""
 
     def run(records: list[Any], *options: str) -> Run:
@@ -116,6 +114,32 @@ def import_records(tmp_path: Path, nashra):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url="https://news.example") as test_client:
+def clock() -> Clock:
+    """The ``client`` app's clock: the real time until the test stops or moves it."""
+    return Clock()
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
+    app = create_app(settings, clock=clock)
+    with TestClient(app, base_url="https://news.example") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def fetch(client: TestClient) -> Fetch:
+    """``fetch(path, headers=None)``: the 200 answer of ``client``, a feed validated."""
+    return functools.partial(fetching.fetch, client)
+
+
+@pytest.fixture
+def serve(config_file: Path, tmp_path: Path) -> Serve:
+    """``with serve(workers=2) as server:`` runs ``nashra serve`` on the test config.
+
+    Its log is ``tmp_path/serve-N.log``; see :func:`tests.support.live.live_server`.
+    """
+
+    def start(workers: int = 1) -> AbstractContextManager[LiveServer]:
+        return live_server(config_file, workers=workers, log_dir=tmp_path)
+
+    return start

@@ -13,8 +13,8 @@ import httpx2 as httpx
 import pytest
 
 from feeds.cli import main
-from tests.articles import record
-from tests.live import live_server
+from tests.support.builders import record
+from tests.support.live import Serve
 
 
 @pytest.mark.parametrize(
@@ -67,11 +67,11 @@ def test_config_from_environment(tmp_path: Path, config_file: Path) -> None:
     assert (tmp_path / "nashra.db").exists()
 
 
-def test_live_server_serves_feeds_and_sees_an_import(config_file: Path, nashra, tmp_path: Path):  # type: ignore[no-untyped-def]
+def test_live_server_serves_feeds_and_sees_an_import(nashra, serve: Serve, tmp_path: Path):  # type: ignore[no-untyped-def]
     data = tmp_path / "a.jsonl"
     data.write_text(json.dumps(record(1), ensure_ascii=False) + "\n", encoding="utf-8")
     assert nashra("import", str(data)).code == 0
-    with live_server(config_file, workers=2) as base, httpx.Client(base_url=base) as client:
+    with serve(workers=2) as server, httpx.Client(base_url=server.url) as client:
         first = client.get("/feeds/politics.atom")
         assert first.status_code == 200
         assert first.headers["content-type"] == "application/atom+xml; charset=utf-8"
@@ -82,7 +82,7 @@ def test_live_server_serves_feeds_and_sees_an_import(config_file: Path, nashra, 
         assert nashra("import", str(data)).code == 0
         # every request after the commit, whichever worker answers it, has the change
         for _ in range(20):
-            with httpx.Client(base_url=base) as fresh:
+            with httpx.Client(base_url=server.url) as fresh:
                 response = fresh.get(
                     "/feeds/politics.atom", headers={"If-None-Match": first.headers["etag"]}
                 )

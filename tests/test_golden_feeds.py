@@ -25,7 +25,7 @@ from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.loader import load_settings
 from feeds.config.settings import WebSubOptions
-from tests.articles import mixed_records, record, rfc3339
+from tests.support.builders import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"
 SHIPPED = Path(__file__).parent.parent / "config"

@@ -5,42 +5,21 @@ The tests move the app's clock instead of sleeping.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from feeds.app import create_app
-from feeds.config.settings import Settings
-from tests.articles import record
+from tests.support.builders import record
+from tests.support.clock import Clock
+from tests.support.commands import ImportRecords
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def timed(settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client
+@pytest.fixture(autouse=True)
+def stopped(clock: Clock) -> None:
+    """The app's clock stands still unless a test moves it."""
+    clock.stop()
 
 
 def at(clock: Clock, seconds: float) -> str:
@@ -48,21 +27,21 @@ def at(clock: Clock, seconds: float) -> str:
 
 
 def test_embargoed_article_appears_when_its_time_comes(
-    timed: TestClient, clock: Clock, import_records: Callable[..., Any]
+    client: TestClient, clock: Clock, import_records: ImportRecords
 ) -> None:
     now = record(1, published=at(clock, -3600), updated=at(clock, -3600))
     later = record(2, published=at(clock, 1800), updated=at(clock, 1800))
     assert import_records([now, later]).code == 0
     for feed in ("politics", "all"):
-        before = timed.get(f"/feeds/{feed}.atom")
+        before = client.get(f"/feeds/{feed}.atom")
         assert now["link"].encode() in before.content
         assert later["link"].encode() not in before.content
         # no cache may keep the feed past the embargo's end
         max_age = int(before.headers["cache-control"].rsplit("=", 1)[1])
         assert 0 < max_age <= 1800
-    before = timed.get("/feeds/politics.atom")
+    before = client.get("/feeds/politics.atom")
     clock.advance(1801)
-    after = timed.get("/feeds/politics.atom", headers={"If-None-Match": before.headers["etag"]})
+    after = client.get("/feeds/politics.atom", headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert later["link"].encode() in after.content
     assert after.headers["etag"] != before.headers["etag"]
@@ -73,7 +52,7 @@ def test_embargoed_article_appears_when_its_time_comes(
 
 
 def test_breaking_news_leaves_the_breaking_feed_by_itself(
-    timed: TestClient, clock: Clock, import_records: Callable[..., Any]
+    client: TestClient, clock: Clock, import_records: ImportRecords
 ) -> None:
     story = record(
         3,
@@ -83,33 +62,33 @@ def test_breaking_news_leaves_the_breaking_feed_by_itself(
         breaking_until=at(clock, 900),
     )
     assert import_records([story]).code == 0
-    before = timed.get("/feeds/breaking.rss")
+    before = client.get("/feeds/breaking.rss")
     assert story["link"].encode() in before.content
     assert int(before.headers["cache-control"].rsplit("=", 1)[1]) <= 60
     clock.advance(901)
-    after = timed.get("/feeds/breaking.rss", headers={"If-None-Match": before.headers["etag"]})
+    after = client.get("/feeds/breaking.rss", headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert story["link"].encode() not in after.content
     # it stays in its other feeds
-    assert story["link"].encode() in timed.get("/feeds/politics.rss").content
-    assert story["link"].encode() in timed.get("/feeds/all.rss").content
+    assert story["link"].encode() in client.get("/feeds/politics.rss").content
+    assert story["link"].encode() in client.get("/feeds/all.rss").content
 
 
 def test_expiry_close_to_now_shortens_max_age(
-    timed: TestClient, clock: Clock, import_records: Callable[..., Any]
+    client: TestClient, clock: Clock, import_records: ImportRecords
 ) -> None:
     story = record(4, published=at(clock, -60), updated=at(clock, -60), breaking=True,
                    breaking_until=at(clock, 20))  # fmt: skip
     assert import_records([story]).code == 0
-    response = timed.get("/feeds/breaking.atom")
+    response = client.get("/feeds/breaking.atom")
     assert response.headers["cache-control"] in ("public, max-age=19", "public, max-age=20")
     clock.advance(10)
-    response = timed.get("/feeds/breaking.atom")
+    response = client.get("/feeds/breaking.atom")
     assert response.headers["cache-control"] in ("public, max-age=9", "public, max-age=10")
 
 
 def test_breaking_until_round_trips_through_the_store(
-    timed: TestClient, clock: Clock, import_records: Callable[..., Any]
+    client: TestClient, clock: Clock, import_records: ImportRecords
 ) -> None:
     story = record(5, breaking=True, breaking_until=at(clock, 3600))
     assert import_records([story]).code == 0

@@ -116,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive,
         default=100_000,
         metavar="N",
-        help="generate N articles with tests/articles.py (cached in "
+        help="generate N articles with tests/support/builders.py (cached in "
         f"{tempfile.gettempdir()} by N and the generators' source; default: %(default)s)",
     )
     source.add_argument(

@@ -11,7 +11,7 @@ either, so an empty list means the feed is valid.
 Where the rules come from:
 
 - Atom: RFC 4287, validated against its own RELAX NG schema (Appendix B,
-  converted once to ``tests/schemas/atom.rng``), plus the schema's Schematron
+  converted once to ``tests/support/schemas/atom.rng``), plus the schema's Schematron
   rules and the prose the schema cannot express; RFC 3339 dates, RFC 3987
   IRIs, RFC 4151 ``tag:`` URIs, BCP 47 language tags.
 - RSS: the RSS 2.0 specification and the RSS Board's RSS Profile

@@ -2,57 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import gzip
 import time
-from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from typing import Any
 
 import brotli
-import httpx2 as httpx
 import pytest
-from lxml import etree
 from starlette.testclient import TestClient
 
-import feeds.http.cache
-import feeds.http.feed_endpoint
-from feeds.app import create_app
-from feeds.config.loader import load_settings
-from feeds.config.settings import Settings
-from feeds.formats.base import FeedDocument, FeedFormat
-from tests.articles import record
+from tests.support.builders import record
+from tests.support.commands import ImportRecords
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
 
 
 @pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The extension of each format the feed endpoint renders, in order.
-
-    Ask for it before the app is made (before ``client`` or ``loaded``): apps
-    made after it serve formats whose render is counted. The warm-up at start
-    renders through the registry, and is not counted.
-    """
-    renders: list[str] = []
-
-    def counting(fmt: FeedFormat) -> FeedFormat:
-        def render(doc: FeedDocument) -> bytes:
-            renders.append(fmt.extension)
-            return fmt.render(doc)
-
-        return dataclasses.replace(fmt, render=render)
-
-    formats = tuple(counting(fmt) for fmt in feeds.http.feed_endpoint.FORMATS)
-    monkeypatch.setattr(feeds.http.feed_endpoint, "FORMATS", formats)
-    return renders
-
-
-@pytest.fixture
-def loaded(client: TestClient, import_records: Callable[..., Any]) -> TestClient:
+def loaded(client: TestClient, import_records: ImportRecords) -> TestClient:
     assert import_records([record(i, "ar") for i in range(10)] + [record(10, "fa")]).code == 0
     return client
 
@@ -209,9 +175,7 @@ def test_compressed_bytes_are_the_feed(loaded: TestClient) -> None:
         assert "content-encoding" not in r.headers
 
 
-def test_etag_changes_after_an_update(
-    loaded: TestClient, import_records: Callable[..., Any]
-) -> None:
+def test_etag_changes_after_an_update(loaded: TestClient, import_records: ImportRecords) -> None:
     before = loaded.get("/feeds/politics.atom")
     changed = record(3, "ar", title="عنوان جديد", updated="2026-12-01T10:00:00+03:00")
     assert import_records([changed]).code == 0
@@ -224,7 +188,7 @@ def test_etag_changes_after_an_update(
 
 
 def test_article_leaving_a_feed_changes_its_validators(
-    loaded: TestClient, import_records: Callable[..., Any]
+    loaded: TestClient, import_records: ImportRecords
 ) -> None:
     before = loaded.get("/feeds/politics.rss")
     moved = record(3, "ar", categories=["economy"], updated="2026-12-01T10:00:00+03:00")
@@ -243,122 +207,8 @@ def test_a_im_feed_gets_an_ordinary_answer(loaded: TestClient) -> None:
     assert response.content == plain.content
 
 
-def test_index_page_lists_every_feed_with_autodiscovery(loaded: TestClient) -> None:
-    response = loaded.get("/")
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    page = response.text
-    assert '<html lang="ar" dir="rtl">' in page
-    for feed in ["politics", "economy", "farsi", "urdu", "english", "francais", "all", "breaking"]:
-        for fmt, media in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
-            url = f"https://news.example/feeds/{feed}.{fmt}"
-            assert f'type="{media}"' in page
-            assert f'href="{url}"' in page
-    assert "<code>fa</code>" in page
-
-
-def test_healthz(loaded: TestClient) -> None:
-    response = loaded.get("/healthz")
-    assert response.status_code == 200
-    assert "date" in response.headers
-
-
-def test_repeats_and_304s_render_and_compress_nothing(
-    renders: list[str], loaded: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[str] = []
-    real_gzip = feeds.http.cache.gzip.compress
-
-    def compress(*args: Any, **kwargs: Any) -> bytes:
-        calls.append("gzip")
-        return real_gzip(*args, **kwargs)
-
-    monkeypatch.setattr(feeds.http.cache.gzip, "compress", compress)
-    first = loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"})
-    assert (renders, calls) == (["rss"], ["gzip"])
-    for _ in range(3):
-        assert loaded.get("/feeds/urdu.rss", headers={"Accept-Encoding": "gzip"}).status_code == 200
-        again = loaded.get(
-            "/feeds/urdu.rss",
-            headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["etag"]},
-        )
-        assert again.status_code == 304
-    assert (renders, calls) == (["rss"], ["gzip"])
-
-
 def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
     first = loaded.get("/feeds/farsi.atom")
     name, _, duration = first.headers["server-timing"].partition(";dur=")
     assert name == "render" and float(duration) > 0
     assert "server-timing" not in loaded.get("/feeds/farsi.atom").headers
-
-
-def test_the_rtl_mark_can_be_switched_off(
-    config_file: Path, import_records: Callable[..., Any]
-) -> None:
-    text = config_file.read_text(encoding="utf-8").replace(
-        "items = 50", "items = 50\nrtl_mark = false"
-    )
-    config_file.write_text(text, encoding="utf-8")
-    latin_first = record(1, "ar", title="iPhone 17 يصل", content="<p>NASA تطلق</p>")
-    assert import_records([latin_first]).code == 0
-    with TestClient(create_app(load_settings(config_file))) as client:
-        document = client.get("/feeds/politics.rss").content
-    item = etree.fromstring(document).find("channel/item")
-    assert item.findtext("title") == "iPhone 17 يصل"
-    assert "\u200f" not in document.decode()
-
-
-def test_concurrent_requests_for_a_cold_feed_share_one_render(
-    settings: Settings,
-    import_records: Callable[..., Any],
-    monkeypatch: pytest.MonkeyPatch,
-    renders: list[str],
-) -> None:
-    """Single flight: requests arriving while a feed renders wait for that render."""
-    assert import_records([record(i) for i in range(5)]).code == 0
-    queries: list[str] = []
-    app = create_app(settings)
-
-    async def scenario() -> list[int]:
-        async with app.web.router.lifespan_context(app.web):
-            real_query = app.state.store.feed_articles
-
-            async def slow_query(*args: Any) -> Any:
-                queries.append(args[0])
-                await asyncio.sleep(0.05)  # a slow store: the other requests arrive meanwhile
-                return await real_query(*args)
-
-            monkeypatch.setattr(app.state.store, "feed_articles", slow_query)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="https://x") as client:
-                answers = await asyncio.gather(
-                    *(client.get("/feeds/politics.atom") for _ in range(10))
-                )
-            return [a.status_code for a in answers]
-
-    assert asyncio.run(scenario()) == [200] * 10
-    assert renders == ["atom"]
-    assert queries == ["politics"]
-
-
-def test_both_formats_of_a_feed_state_share_one_query(
-    settings: Settings, import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert import_records([record(i) for i in range(3)]).code == 0
-    queries: list[str] = []
-    app = create_app(settings)
-    with TestClient(app) as client:
-        real_query = app.state.store.feed_articles
-
-        async def counted(*args: Any) -> Any:
-            queries.append(args[0])
-            return await real_query(*args)
-
-        monkeypatch.setattr(app.state.store, "feed_articles", counted)
-        assert client.get("/feeds/politics.rss").status_code == 200
-        assert client.get("/feeds/politics.atom").status_code == 200
-        assert queries == ["politics"]
-        assert import_records([record(3)]).code == 0  # a new state: a new query
-        assert record(3)["link"] in client.get("/feeds/politics.atom").text
-        assert queries == ["politics", "politics"]

@@ -19,7 +19,7 @@ WORDS = {
     "en": "government council economy markets team minister capital summit city students".split(),
     "fr": "gouvernement conseil économie marchés équipe ministre capitale sommet ville".split(),
 }
-#: category slug of each language in tests/conftest.py's configuration
+#: category slug of each language in the test configuration (tests/support/config.py)
 CATEGORY = {"ar": "politics", "fa": "farsi", "ur": "urdu", "en": "english", "fr": "francais"}
 OFFSETS = {"ar": "+03:00", "fa": "+03:30", "ur": "+05:00", "en": "+00:00", "fr": "+01:00"}
 

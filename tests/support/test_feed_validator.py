@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from feedgen.feed import FeedGenerator
 
-from tests.feed_validator import atom_problems, rss_problems
+from tests.support.feed_validator import atom_problems, rss_problems
 
 ATOM_URL = "https://news.example/feeds/all.atom"
 RSS_URL = "https://news.example/feeds/all.rss"

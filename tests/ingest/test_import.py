@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -27,8 +27,9 @@ from feeds.config.settings import Settings
 from feeds.ingest import pipeline as importer
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, Prepared
-from tests.articles import mixed_records, record
-from tests.conftest import Run
+from tests.support.builders import mixed_records, record
+from tests.support.commands import ImportRecords, Nashra, Run
+from tests.support.fetch import fetch
 
 SUMMARY = re.compile(
     r"added (?P<added>\d+), updated (?P<updated>\d+), unchanged (?P<unchanged>\d+), "
@@ -36,8 +37,6 @@ SUMMARY = re.compile(
 )
 LATER = "2026-11-02T09:00:00+03:00"
 EARLIER = "2026-10-30T09:00:00+03:00"
-
-ImportRecords = Callable[..., Run]
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -72,9 +71,8 @@ def title_of(settings: Settings, article_id: str) -> str:
 
 
 def feed_titles(client: TestClient, feed: str = "politics") -> list[str]:
-    response = client.get(f"/feeds/{feed}.rss")
-    assert response.status_code == 200
-    return etree.fromstring(response.content).xpath("/rss/channel/item/title/text()")
+    document = fetch(client, f"/feeds/{feed}.rss").content
+    return etree.fromstring(document).xpath("/rss/channel/item/title/text()")
 
 
 # --- one message per kind of error ----------------------------------------------------------------
@@ -400,7 +398,7 @@ def test_a_duplicate_id_in_one_file(
 
 
 def test_import_from_standard_input(
-    nashra: Callable[..., Run],
+    nashra: Nashra,
     monkeypatch: pytest.MonkeyPatch,
     settings: Settings,
     client: TestClient,
@@ -415,7 +413,7 @@ def test_import_from_standard_input(
 
 
 def test_a_missing_file_exits_2_with_a_message(
-    nashra: Callable[..., Run], tmp_path: Path, settings: Settings
+    nashra: Nashra, tmp_path: Path, settings: Settings
 ) -> None:
     missing = tmp_path / "nowhere.jsonl"
     run = nashra("import", str(missing))
@@ -482,7 +480,7 @@ def test_if_empty_skips_a_store_that_holds_articles(
     assert title_of(settings, "t-00001") == record(1)["title"]
 
 
-def test_a_hostile_id_cannot_fake_report_lines(import_records: Callable[..., Any]) -> None:
+def test_a_hostile_id_cannot_fake_report_lines(import_records: ImportRecords) -> None:
     bad = record(1, id="x\nline 9 (id y): title: fake\ud800", published="yesterday")
     run = import_records([json.dumps(bad)])  # ASCII escapes: the lone surrogate stays encodable
     assert run.code == 1
@@ -492,7 +490,7 @@ def test_a_hostile_id_cannot_fake_report_lines(import_records: Callable[..., Any
 
 
 def test_validation_in_worker_processes_reports_in_file_order(
-    import_records: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, settings: Any
+    import_records: ImportRecords, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     """Chunks are checked by worker processes; problems still come in line order."""
     monkeypatch.setattr("feeds.ingest.sources.jsonl.CHUNK_LINES", 7)

@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -18,8 +17,8 @@ from feeds.config.settings import Token
 from feeds.http import tokens
 from feeds.http.tokens import AuthError, allowed, authenticate, hash_token, new_token
 from store.errors import NashraError
-from tests.articles import record
-from tests.conftest import CONFIG
+from tests.support.builders import record
+from tests.support.config import MakeConfig
 
 CONFIGURED = (
     Token("cms", hash_token("first-token")),
@@ -143,15 +142,12 @@ def created(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[str, str]:
 
 
 def test_token_create_output_pastes_into_a_config_that_authenticates_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_config: MakeConfig, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cms, cms_lines = created(capsys, "cms")
     desk, desk_lines = created(capsys, "economy desk", "--categories", "economy,francais")
     assert cms != desk
-    config = tmp_path / "nashra.toml"
-    config.write_text(
-        f"{CONFIG.format(db=tmp_path / 'nashra.db')}\n{cms_lines}\n{desk_lines}", encoding="utf-8"
-    )
+    config = make_config(f"{cms_lines}\n{desk_lines}")
     settings = load_settings(config)
     assert authenticate(f"Bearer {cms}", settings.tokens) == Token("cms", hash_token(cms))
     assert authenticate(f"Bearer {desk}", settings.tokens) == Token(

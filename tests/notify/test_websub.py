@@ -1,6 +1,6 @@
 """WebSub, publisher side: feeds announce the hub, and every change reaches it.
 
-The hub is a real HTTP server on loopback (:mod:`tests.hub`), so the
+The hub is a real HTTP server on loopback (:mod:`tests.support.hub`), so the
 notifier's requests, failures and retries are real. Timings here are the
 notifier's promises: a write is pinged within a second, a failure is retried
 after 1 s, then 2 s, and nothing queued is lost while the hub is down or the
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from lxml import etree
@@ -27,10 +26,11 @@ from starlette.testclient import TestClient
 from feeds.config.settings import Settings
 from feeds.notify.outbox import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
-from tests.articles import record
-from tests.conftest import CONFIG
-from tests.hub import Hub, Ping
-from tests.live import free_port, live_server
+from tests.support.builders import record
+from tests.support.commands import ImportRecords
+from tests.support.config import MakeConfig, token
+from tests.support.hub import Hub, Ping
+from tests.support.live import Serve, free_port
 
 T = TypeVar("T")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -49,17 +49,9 @@ def hub() -> Iterator[Hub]:
 
 
 @pytest.fixture
-def config_file(tmp_path: Path, hub: Hub) -> Path:
-    """conftest's configuration, with this hub and an API token (overrides conftest's)."""
-    path = tmp_path / "nashra.toml"
-    token_hash = hashlib.sha256(TOKEN.encode()).hexdigest()
-    path.write_text(
-        CONFIG.format(db=tmp_path / "nashra.db")
-        + f'\n[websub]\nhub = "{hub.url}"\n\n'
-        + f'[[tokens]]\nname = "cms"\nhash = "sha256:{token_hash}"\n',
-        encoding="utf-8",
-    )
-    return path
+def config_file(make_config: MakeConfig, hub: Hub) -> Path:
+    """The test configuration, with this hub and an API token."""
+    return make_config(websub={"hub": hub.url}, tokens=[token("cms", TOKEN)])
 
 
 def topics(*feeds: str) -> set[str]:
@@ -133,7 +125,7 @@ def test_feeds_announce_the_hub_and_their_self_url(client: TestClient, hub: Hub,
 
 
 def test_an_import_pings_each_affected_topic_once_within_a_second(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any]
+    client: TestClient, hub: Hub, import_records: ImportRecords
 ) -> None:
     before = time.time()
     assert import_records([record(1, "ar"), record(7, "en")]).code == 0  # 7 is breaking
@@ -150,7 +142,7 @@ def test_an_import_pings_each_affected_topic_once_within_a_second(
 
 
 def test_a_failed_notification_is_retried_after_a_second(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.fail_next(2)
     assert import_records([record(2, "ar")]).code == 0
@@ -190,7 +182,7 @@ def test_retry_delays_double_with_jitter_up_to_five_minutes() -> None:
 
 
 def test_nothing_is_lost_while_the_hub_is_down(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.stop()  # the port now refuses connections
     down_at = time.time()
@@ -228,7 +220,7 @@ def test_a_breaking_article_posted_through_the_api_is_pinged(client: TestClient,
 
 
 def test_an_embargoed_article_is_pinged_when_its_time_comes(
-    client: TestClient, hub: Hub, import_records: Callable[..., Any]
+    client: TestClient, hub: Hub, import_records: ImportRecords
 ) -> None:
     moment = math.floor(time.time()) + 2  # whole seconds, as records carry: 1 to 2 s ahead
     stamp = datetime.fromtimestamp(moment, UTC).isoformat()
@@ -249,10 +241,10 @@ def test_an_embargoed_article_is_pinged_when_its_time_comes(
 
 
 def test_queued_notifications_survive_a_restart(
-    config_file: Path, hub: Hub, import_records: Callable[..., Any], settings: Settings
+    serve: Serve, hub: Hub, import_records: ImportRecords, settings: Settings
 ) -> None:
     hub.stop()
-    with live_server(config_file):
+    with serve():
         assert import_records([record(6, "ar")]).code == 0
         eventually(
             lambda: (q := queued(settings.store.path)) and all(a >= 1 for a, _ in q.values()),
@@ -260,7 +252,7 @@ def test_queued_notifications_survive_a_restart(
         )
     assert set(queued(settings.store.path)) == {"politics", "all"}
     hub.start()
-    with live_server(config_file, workers=2):
+    with serve(workers=2):
         expected = topics("politics", "all")
         hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=8)
         assert eventually(lambda: not queued(settings.store.path), timeout=2)

@@ -14,7 +14,7 @@ from feeds.config.settings import CategoryConfig, FeedOptions, Settings, Site, S
 from feeds.config.toml_table import ConfigError
 from store.errors import NashraError
 
-REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "nashra.toml"
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "nashra.toml"
 
 VALID: dict[str, Any] = {
     "site": {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,37 +23,26 @@ from feeds.http.state import STATE_KEY, AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
 from store.errors import StoreError
-from tests import articles
-from tests.conftest import CONFIG, Run
+from tests.support import builders
+from tests.support.commands import ImportRecords
+from tests.support.config import MakeConfig, token
+from tests.support.fetch import fetch
 
 CMS = "cms-0n9Yp3yWq1sE8kX2vB6tR4uZ7aD5fG0hJ"
 DESK = "desk-Lr2Qm8Nc4Vx6Bz1Kw9Hs3Jd7Pf5Tg0Ya"
 MAX_BATCH = 5
 MAX_BODY = 64 * 1024
-TOKENS = f"""
-[api]
-max_batch = {MAX_BATCH}
-max_body = {MAX_BODY}
-
-[[tokens]]
-name = "cms"
-hash = "{hash_token(CMS)}"
-
-[[tokens]]
-name = "economy-desk"
-hash = "{hash_token(DESK)}"
-categories = ["economy"]
-"""
 ATOM = "{http://www.w3.org/2005/Atom}"
 ALL_FORMATS = ("rss", "atom")
 
 
 @pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    """conftest's configuration, with API limits and two tokens: everything, and economy only."""
-    path = tmp_path / "nashra.toml"
-    path.write_text(CONFIG.format(db=tmp_path / "nashra.db") + TOKENS, encoding="utf-8")
-    return path
+def config_file(make_config: MakeConfig) -> Path:
+    """The test configuration, with API limits and two tokens: everything, and economy only."""
+    return make_config(
+        api={"max_batch": MAX_BATCH, "max_body": MAX_BODY},
+        tokens=[token("cms", CMS), token("economy-desk", DESK, ["economy"])],
+    )
 
 
 class Notifier:
@@ -72,9 +62,8 @@ def notifier(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Notifier:
     return counter
 
 
-def record(index: int, language: str = "ar", **overrides: Any) -> dict[str, Any]:
-    """A test record without HTML content, so that it is stored exactly as sent."""
-    return articles.record(index, language, **{"content": None, **overrides})
+#: test records without HTML content, so that they are stored exactly as sent
+record = functools.partial(builders.record, content=None)
 
 
 def auth(token: str = CMS) -> dict[str, str]:
@@ -98,9 +87,8 @@ def delete(client: TestClient, article_id: str, token: str = CMS) -> httpx.Respo
 
 
 def feed(client: TestClient, key: str, fmt: str = "atom") -> httpx.Response:
-    response = client.get(f"/feeds/{key}.{fmt}", headers={"Accept-Encoding": "identity"})
-    assert response.status_code == 200
-    return response
+    """The feed, uncompressed: its ETag is the one the API reports."""
+    return fetch(client, f"/feeds/{key}.{fmt}", {"Accept-Encoding": "identity"})
 
 
 def feed_ids(client: TestClient, key: str) -> set[str]:
@@ -271,9 +259,9 @@ def test_get_returns_the_stored_record_which_puts_back_unchanged(client: TestCli
 
 
 def test_hostile_content_is_cleaned_as_on_import_with_the_warnings(
-    client: TestClient, settings: Settings, import_records: Callable[..., Run]
+    client: TestClient, settings: Settings, import_records: ImportRecords
 ) -> None:
-    hostile = articles.record(
+    hostile = builders.record(
         5,
         title="<b>عاجل</b>\x01 خبر",
         content='<p>نص<script>alert(1)</script></p><a href="javascript:alert(1)">x</a>'
@@ -530,10 +518,8 @@ def test_a_category_token_cannot_move_read_or_delete_another_desks_article(
     assert served_etags(client, ["politics", "economy", "all"]) == before
 
 
-def test_no_token_configured_means_no_writes(tmp_path: Path) -> None:
-    config = tmp_path / "plain.toml"
-    config.write_text(CONFIG.format(db=tmp_path / "plain.db"), encoding="utf-8")
-    with TestClient(create_app(load_settings(config))) as client:
+def test_no_token_configured_means_no_writes(make_config: MakeConfig) -> None:
+    with TestClient(create_app(load_settings(make_config(tokens=[])))) as client:
         response = post(client, record(1))
         assert response.status_code == 401
         assert (

@@ -1,0 +1,1 @@
+"""Tests of feeds.config: settings loaded from TOML and the environment."""

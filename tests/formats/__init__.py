@@ -1,0 +1,1 @@
+"""Tests of feeds.formats: what the RSS and Atom renderers write."""

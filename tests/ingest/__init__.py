@@ -1,0 +1,1 @@
+"""Tests of feeds.ingest: import records, cleaning, the import pipeline."""

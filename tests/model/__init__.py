@@ -1,0 +1,1 @@
+"""Tests of feeds.model: feed specs, entries, language tags."""

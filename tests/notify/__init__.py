@@ -1,0 +1,1 @@
+"""Tests of feeds.notify: WebSub notifications to the hub."""
