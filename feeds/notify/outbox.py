@@ -143,15 +143,15 @@ class OutboxWorker:
         with nothing to deliver commits nothing, and so does not wake every
         worker's commit watch in turn.
         """
-        now = self.clock()
+        now = utc_now(self.clock)  # one reading, in the store's microseconds, for the round
         next_change = await self._queue_timed_changes(now)
         due = await self.store.next_change_due(self.sink.name)
-        if due is not None and due.timestamp() <= now:
-            await self._deliver_due()
+        if due is not None and due <= now:
+            await self._deliver_due(now)
             due = await self.store.next_change_due(self.sink.name)
         return min(next_change, due.timestamp() if due is not None else math.inf)
 
-    async def _queue_timed_changes(self, now: float) -> float:
+    async def _queue_timed_changes(self, now: datetime) -> float:
         """Queue, due then, each feed's next self-timed change; the soonest one (or inf).
 
         The outbox keeps one row per sink and feed, at the earliest due time,
@@ -160,7 +160,7 @@ class OutboxWorker:
         :meth:`_deliver`) and queues it again here, on the round its own
         commit triggers.
         """
-        times = await self.store.feed_times(datetime.fromtimestamp(now, UTC))
+        times = await self.store.feed_times(now)
         upcoming = {
             feed: t.next_us
             for feed, t in times.items()
@@ -175,8 +175,7 @@ class OutboxWorker:
         self._timed = upcoming
         return min(upcoming.values(), default=math.inf) / 1_000_000
 
-    async def _deliver_due(self) -> None:
-        claimed_at = utc_now(self.clock)
+    async def _deliver_due(self, claimed_at: datetime) -> None:
         claimed = await self.store.claim_changes(self.sink.name, claimed_at, LEASE)
         deadline = asyncio.get_running_loop().time() + SEND_BUDGET
         results = await asyncio.gather(

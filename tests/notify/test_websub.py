@@ -1,10 +1,11 @@
 """WebSub, publisher side: feeds announce the hub, and every change reaches it.
 
 The hub is a real HTTP server on loopback (:mod:`tests.support.hub`), so the
-notifier's requests, failures and retries are real. Timings here are the
-notifier's promises: a write is pinged within a second, a failure is retried
-after 1 s, then 2 s, and nothing queued is lost while the hub is down or the
-server restarts.
+outbox worker's requests, failures and retries are real. Timings here are
+its promises: a write is pinged within a second, a failure is retried after
+1 s, then 2 s, and nothing queued is lost while the hub is down or the
+server restarts. Retries and embargoes are timed by the app's clock, which
+the tests move (the hub stamps pings with it too) instead of sleeping.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from feeds.config.settings import Settings
 from feeds.notify.outbox import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
 from tests.support.builders import record
+from tests.support.clock import Clock
 from tests.support.commands import ImportRecords
 from tests.support.config import MakeConfig, token
 from tests.support.hub import Hub, Ping
@@ -39,8 +41,8 @@ SITE = "https://news.example/"
 
 
 @pytest.fixture
-def hub() -> Iterator[Hub]:
-    hub = Hub(free_port())
+def hub(clock: Clock) -> Iterator[Hub]:
+    hub = Hub(free_port(), clock)
     hub.start()
     try:
         yield hub
@@ -81,6 +83,21 @@ def queued(db: Path) -> dict[str, tuple[int, str | None]]:
     return {feed: (attempts, error) for feed, attempts, error in rows}
 
 
+def publish(client: TestClient, *records: dict[str, object]) -> None:
+    """Write ``records`` through the API: stamped by the app's clock, which the test holds."""
+    response = client.post(
+        "/api/articles", json=list(records), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status_code == 200, response.text
+
+
+def due_in(db: Path, clock: Clock) -> dict[str, float]:
+    """Seconds from the clock's now until each queued hub change is due."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT feed, due_us FROM outbox WHERE sink = 'websub'").fetchall()
+    return {feed: due_us / 1_000_000 - clock.now for feed, due_us in rows}
+
+
 def eventually(check: Callable[[], T | None], timeout: float) -> T:
     """``check()``'s first truthy result, polled until ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
@@ -91,13 +108,13 @@ def eventually(check: Callable[[], T | None], timeout: float) -> T:
     return result
 
 
-def queue_directly(db: Path, feeds: list[str]) -> None:
-    """Queue notifications due now through another store connection, as another process would."""
+def queue_directly(db: Path, feeds: list[str], due: float) -> None:
+    """Queue notifications due at ``due`` through another connection, as another process would."""
 
     async def run() -> None:
         store = await SQLiteStore.open(db)
         try:
-            await store.queue_changes("websub", feeds, datetime.now(UTC))
+            await store.queue_changes("websub", feeds, datetime.fromtimestamp(due, UTC))
         finally:
             await store.close()
 
@@ -142,35 +159,44 @@ def test_an_import_pings_each_affected_topic_once_within_a_second(
 
 
 def test_a_failed_notification_is_retried_after_a_second(
-    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings, clock: Clock
 ) -> None:
+    clock.stop()
     hub.fail_next(2)
-    assert import_records([record(2, "ar")]).code == 0
+    publish(client, record(2, "ar"))
     expected = topics("politics", "all")
-    pings = hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=5)
-    assert [ping.status for ping in pings[:2]] == [503, 503]
-    assert accepted(pings) == expected
-    for failure in pings[:2]:
-        retry = next(p for p in pings[2:] if p.topic == failure.topic and p.ok)
-        assert 0.85 < retry.at - failure.at < 1.5  # 1 s ±10 %, to the hub and back
-    assert eventually(lambda: not queued(settings.store.path), timeout=2)
+    db = settings.store.path
+    first = hub.wait_for(lambda pings: len(pings) == 4, timeout=3)
+    assert sorted(ping.status for ping in first) == [204, 204, 503, 503]
+    failed = {feed for feed in ("politics", "all") if not accepted(first) >= topics(feed)}
+    # the delivered feed leaves the outbox; each failed one is due again, its attempt counted
+    eventually(lambda: {f: a for f, (a, _) in queued(db).items()} == dict.fromkeys(failed, 1), 3)
+    delays = due_in(db, clock)
+    assert all(0.9 <= delay <= 1.1 for delay in delays.values()), delays  # 1 s ±10 %
+    retried_at = clock.advance(max(delays.values()))
+    pings = hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=3)
+    retries = pings[4:]
+    assert {ping.topic for ping in retries} == topics(*failed)  # every topic of a failed feed
+    assert all(ping.ok and ping.at == retried_at for ping in retries)
+    assert eventually(lambda: not queued(db), timeout=2)
 
 
 def test_the_backoff_doubles_while_the_hub_keeps_failing(
-    client: TestClient, hub: Hub, settings: Settings
+    client: TestClient, hub: Hub, settings: Settings, clock: Clock
 ) -> None:
+    clock.stop()
+    db = settings.store.path
     hub.fail_next(4)  # both topics of the feed, twice
-    queue_directly(settings.store.path, ["economy"])
-    pings = hub.wait_for(lambda pings: accepted(pings) == topics("economy"), timeout=6)
-    rounds: list[list[Ping]] = []
-    for ping in pings:  # a round sends both topics at once
-        if rounds and ping.at - rounds[-1][0].at < 0.3:
-            rounds[-1].append(ping)
-        else:
-            rounds.append([ping])
-    assert [[p.status for p in r] for r in rounds] == [[503, 503], [503, 503], [204, 204]]
-    assert 0.85 < rounds[1][0].at - rounds[0][0].at < 1.4
-    assert 1.75 < rounds[2][0].at - rounds[1][0].at < 2.5
+    queue_directly(db, ["economy"], due=clock.now)
+    for attempts, (low, high) in ((1, (0.9, 1.1)), (2, (1.8, 2.2))):
+        eventually(lambda a=attempts: queued(db).get("economy", (0, None))[0] == a, timeout=3)
+        (delay,) = due_in(db, clock).values()
+        assert low <= delay <= high, attempts
+        assert len(hub.pings()) == 2 * attempts  # nothing before the delay is over
+        clock.advance(delay)
+    pings = hub.wait_for(lambda pings: accepted(pings) == topics("economy"), timeout=3)
+    assert [p.status for p in pings] == [503, 503, 503, 503, 204, 204]
+    assert eventually(lambda: not queued(db), timeout=2)
 
 
 def test_retry_delays_double_with_jitter_up_to_five_minutes() -> None:
@@ -182,27 +208,30 @@ def test_retry_delays_double_with_jitter_up_to_five_minutes() -> None:
 
 
 def test_nothing_is_lost_while_the_hub_is_down(
-    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings
+    client: TestClient, hub: Hub, import_records: ImportRecords, settings: Settings, clock: Clock
 ) -> None:
+    clock.stop()
     hub.stop()  # the port now refuses connections
-    down_at = time.time()
-    assert import_records([record(3, "ar"), record(4, "fa")]).code == 0
+    db = settings.store.path
+    publish(client, record(3, "ar"), record(4, "fa"))
     feeds = {"politics", "farsi", "all"}
-    rows = eventually(
-        lambda: (q := queued(settings.store.path)) and all(a >= 1 for a, _ in q.values()) and q,
-        timeout=3,
-    )
+
+    def tried(times: int) -> dict[str, tuple[int, str | None]] | None:
+        rows = queued(db)
+        return rows if rows and all(a >= times for a, _ in rows.values()) else None
+
+    rows = eventually(lambda: tried(1), timeout=3)
     assert set(rows) == feeds  # tried, failed, still queued
     assert all("Connect" in (error or "") for _, error in rows.values())
     assert client.get("/feeds/politics.rss").status_code == 200  # serving goes on meanwhile
-    time.sleep(max(0.0, down_at + 2 - time.time()))
-    assert set(queued(settings.store.path)) == feeds
+    clock.advance(max(due_in(db, clock).values()))
+    assert set(eventually(lambda: tried(2), timeout=3)) == feeds  # down still: kept
     hub.start()
-    up_at = time.time()
-    pings = hub.wait_for(lambda pings: accepted(pings) >= topics(*feeds), timeout=6)
+    up_at = clock.advance(max(due_in(db, clock).values()))  # the next retry, 2 s after
+    pings = hub.wait_for(lambda pings: accepted(pings) >= topics(*feeds), timeout=3)
     assert accepted(pings) == topics(*feeds)
-    assert max(first_accepted(pings).values()) - up_at < 2.5  # the next retry, 2 s after the last
-    assert eventually(lambda: not queued(settings.store.path), timeout=2)
+    assert all(ping.at == up_at for ping in pings)
+    assert eventually(lambda: not queued(db), timeout=2)
 
 
 def test_a_breaking_article_posted_through_the_api_is_pinged(client: TestClient, hub: Hub) -> None:
@@ -220,23 +249,25 @@ def test_a_breaking_article_posted_through_the_api_is_pinged(client: TestClient,
 
 
 def test_an_embargoed_article_is_pinged_when_its_time_comes(
-    client: TestClient, hub: Hub, import_records: ImportRecords
+    client: TestClient, hub: Hub, import_records: ImportRecords, clock: Clock
 ) -> None:
-    moment = math.floor(time.time()) + 2  # whole seconds, as records carry: 1 to 2 s ahead
+    written_at = clock.stop()
+    moment = math.floor(written_at) + 2  # whole seconds, as records carry: 1 to 2 s ahead
     stamp = datetime.fromtimestamp(moment, UTC).isoformat()
     story = record(5, "ar", published=stamp, updated=stamp)
-    assert import_records([story]).code == 0
+    publish(client, story)
     expected = topics("politics", "all")
+    early = hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=3)
+    assert sorted(p.topic for p in early) == sorted(expected)  # the write itself, once each
     assert story["link"].encode() not in client.get("/feeds/politics.atom").content
-    pings = hub.wait_for(
-        lambda pings: accepted(p for p in pings if p.at >= moment) >= expected,
-        timeout=moment + 3 - time.time(),
-    )
-    early = [p.topic for p in pings if p.at < moment]
-    late = [p for p in pings if p.at >= moment]
-    assert sorted(early) == sorted(expected)  # the write itself, once per topic
+    clock.advance(moment - written_at - 0.01)
+    time.sleep(0.3)  # more than the worker's poll: room for a ping that must not come yet
+    assert len(hub.pings()) == len(early)
+    clock.advance(0.01)
+    pings = hub.wait_for(lambda pings: len(pings) >= 2 * len(early), timeout=3)
+    late = pings[len(early) :]
     assert accepted(late) == expected
-    assert max(first_accepted(late).values()) - moment < 1.0
+    assert all(ping.at == moment for ping in late)
     assert story["link"].encode() in client.get("/feeds/politics.atom").content
 
 

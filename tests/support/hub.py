@@ -26,7 +26,7 @@ ACCEPTED = 204  # what a hub answers a publish notification it takes
 class Ping:
     """One request the hub received."""
 
-    at: float  # time.time() on arrival
+    at: float  # the hub's clock on arrival (the test's clock, when it gave one)
     form: dict[str, list[str]]
     headers: dict[str, str]
     status: int  # what the hub answered
@@ -45,8 +45,9 @@ class Ping:
 class Hub:
     """The hub at ``url``: start it with :meth:`start`, always :meth:`stop` it."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, clock: Callable[[], float] = time.time) -> None:
         self.port = port
+        self.clock = clock
         self.url = f"http://127.0.0.1:{port}/"
         self._pings: list[Ping] = []
         self._failures: list[int] = []  # statuses for the next requests, in order
@@ -66,7 +67,7 @@ class Hub:
         }
         with self._arrived:
             status = self._failures.pop(0) if self._failures else ACCEPTED
-            self._pings.append(Ping(time.time(), parse_qs(body.decode()), headers, status))
+            self._pings.append(Ping(self.clock(), parse_qs(body.decode()), headers, status))
             self._arrived.notify_all()
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
