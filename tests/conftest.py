@@ -6,7 +6,6 @@ fixtures of it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
@@ -23,7 +22,6 @@ from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.loader import load_settings
 from feeds.config.settings import Settings
-from store.sqlite.store import SQLiteStore
 from tests.support import fetch as fetching
 from tests.support.clock import Clock
 from tests.support.commands import ImportRecords, Nashra, Run
@@ -68,23 +66,6 @@ def config_file(make_config: MakeConfig) -> Path:
 @pytest.fixture
 def settings(config_file: Path) -> Settings:
     return load_settings(config_file)
-
-
-@pytest.fixture
-def store_file(settings: Settings) -> Path:
-    """The test store's file, created before the test starts (an empty store).
-
-    Servers with several workers need it: on a new file, their workers race to
-    create the tables (``store.sqlite.schema.migrate`` reads ``user_version``
-    before its transaction), and one fails to start.
-    """
-
-    async def create() -> None:
-        store = await SQLiteStore.open(settings.store.path)
-        await store.close()
-
-    asyncio.run(create())
-    return settings.store.path
 
 
 @pytest.fixture

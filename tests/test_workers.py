@@ -19,7 +19,7 @@ def config_file(make_config: MakeConfig) -> Path:
     return make_config(tokens=[token("cms", TOKEN)])
 
 
-def test_api_write_in_one_worker_is_served_by_every_worker(serve: Serve, store_file: Path) -> None:
+def test_api_write_in_one_worker_is_served_by_every_worker(serve: Serve) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     story = record(7, breaking=True)
     with serve(workers=2) as server:
