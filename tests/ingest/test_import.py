@@ -12,7 +12,6 @@ import io
 import json
 import re
 import sys
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -29,6 +28,7 @@ from store.sqlite.rows import Prepared
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome
 from tests.support.builders import mixed_records, record
+from tests.support.clock import Clock
 from tests.support.commands import ImportRecords, Nashra, Run
 from tests.support.fetch import fetch
 
@@ -299,7 +299,7 @@ def test_skip_invalid_with_nothing_invalid_exits_0(import_records: ImportRecords
 
 
 def test_importing_the_same_file_twice_changes_nothing(
-    import_records: ImportRecords, client: TestClient
+    import_records: ImportRecords, client: TestClient, clock: Clock
 ) -> None:
     records = [*mixed_records(20), record(30, updated=None)]
     first = import_records(records)
@@ -312,7 +312,7 @@ def test_importing_the_same_file_twice_changes_nothing(
     second = import_records(records)
     assert second.code == 0
     assert counts(second) == dict(added=0, updated=0, unchanged=21, stale=0, rejected=0)
-    time.sleep(1.1)  # past the second of the first import's commit (see below)
+    clock.advance(2)  # the app's clock, past the second of the first import's commit (see below)
     settled = {path: client.get(path) for path in paths}
     for path, response in before.items():
         again = settled[path]
