@@ -35,6 +35,7 @@ from feeds.model.spec import FeedSpec, feed_specs
 from feeds.notify.outbox import OutboxWorker
 from feeds.notify.websub import WebSubSink
 from store.clock import Clock, system_clock
+from store.errors import StoreError
 from store.protocol import Store
 from store.sqlite.store import SQLiteStore
 
@@ -133,8 +134,16 @@ class NashraApp:
 
 
 async def healthz(request: Request) -> Response:
-    """200 if the store answers; a store that fails is a 503 through the error map."""
-    await app_state(request).store.ping()
+    """200 if the store answers, else 503 with the reason.
+
+    Reporting the failure is this route's job, not an error: it answers for
+    itself, with the store's own message for the operator, and logs nothing
+    (a probe that asks every few seconds would flood the log).
+    """
+    try:
+        await app_state(request).store.ping()
+    except StoreError as error:
+        return PlainTextResponse(f"store unavailable: {error}\n", status_code=503)
     return PlainTextResponse("ok\n")
 
 

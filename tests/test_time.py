@@ -7,13 +7,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.builders import record
+from tests.support.builders import record, rfc3339
 from tests.support.clock import Clock
 from tests.support.commands import ImportRecords
+from tests.support.config import MakeConfig, token
+
+TOKEN = "time-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def config_file(make_config: MakeConfig) -> Path:
+    """The test configuration with an API token, to read articles back."""
+    return make_config(tokens=[token("cms", TOKEN)])
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +101,13 @@ def test_expiry_close_to_now_shortens_max_age(
 def test_breaking_until_round_trips_through_the_store(
     client: TestClient, clock: Clock, import_records: ImportRecords
 ) -> None:
-    story = record(5, breaking=True, breaking_until=at(clock, 3600))
+    until = datetime.fromtimestamp(int(clock.now) + 3600, UTC)
+    story = record(5, breaking=True, breaking_until=rfc3339(until, "+03:30"))
     assert import_records([story]).code == 0
+    stored = client.get(f"/api/articles/{story['id']}", headers=AUTH)
+    assert stored.status_code == 200
+    read_back = stored.json().get("breaking_until")
+    assert read_back is not None
+    assert datetime.fromisoformat(read_back) == until  # the same instant
     again = import_records([story])
     assert "unchanged 1" in again.out

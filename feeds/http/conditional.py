@@ -8,6 +8,8 @@ microseconds so that :func:`last_modified` can round it the safe way.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from typing import Literal
@@ -80,12 +82,21 @@ def entity_tags(header: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def http_seconds(value: str) -> int | None:
-    """An HTTP date as epoch seconds, or None when it is not a valid date."""
+    """An HTTP date as epoch seconds, or None when it is not a valid date.
+
+    ANSI C's asctime format carries no zone, and RFC 9110 §5.6.7 says it is
+    GMT; any other date without a zone is not an HTTP date.
+    """
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    if moment.tzinfo is None and _ASCTIME.fullmatch(value):
+        moment = moment.replace(tzinfo=UTC)
     return None if moment.tzinfo is None else int(moment.timestamp())
+
+
+_ASCTIME = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}")
 
 
 @lru_cache(maxsize=256)

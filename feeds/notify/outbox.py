@@ -118,11 +118,10 @@ class OutboxWorker:
         try:
             while True:
                 try:
-                    until = await self._round()
+                    await self._wait(await self._round(), watch)
                 except Exception:
                     log.exception("%s: looking at the outbox failed; trying again", self.sink.name)
-                    until = self.clock() + ERROR_PAUSE
-                await self._wait(until, watch)
+                    await asyncio.sleep(ERROR_PAUSE)
         finally:
             watch.close()
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from store.errors import StoreError
+
 
 class CommitWatch:
     """``changed()`` is true once after each commit by any other connection."""
@@ -37,5 +39,8 @@ class CommitWatch:
         connection.close()
 
     def _current(self) -> int:
-        self._cursor.execute("PRAGMA data_version")
-        return int(self._cursor.fetchone()[0])
+        try:
+            self._cursor.execute("PRAGMA data_version")
+            return int(self._cursor.fetchone()[0])
+        except sqlite3.Error as error:  # translated at the store's edge, as every read is
+            raise StoreError(f"watching the store for commits failed: {error}") from error

@@ -22,10 +22,10 @@ from feeds.config.settings import Settings
 from feeds.http.state import STATE_KEY, AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
-from store.errors import StoreError
 from tests.support import builders
 from tests.support.commands import ImportRecords
 from tests.support.config import MakeConfig, token
+from tests.support.faults import corrupt_store
 from tests.support.fetch import fetch
 
 CMS = "cms-0n9Yp3yWq1sE8kX2vB6tR4uZ7aD5fG0hJ"
@@ -587,14 +587,10 @@ def test_the_api_sends_no_cors_header_but_the_feeds_do(client: TestClient) -> No
     assert client.get("/").status_code == 200
 
 
-def test_a_store_failure_is_503_json(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = client.app
-    assert isinstance(app, NashraApp)
-
-    async def broken(article_id: str) -> None:
-        raise StoreError("disk on fire")
-
-    monkeypatch.setattr(app.state.store, "get_article", broken)
-    response = get(client, "t-00001")
-    assert response.status_code == 503
-    assert "unavailable" in response.json()["error"]
+def test_a_store_failure_is_503_json(client: TestClient, settings: Settings) -> None:
+    assert post(client, record(1)).status_code == 201
+    corrupt_store(settings.store.path)
+    for response in (get(client, "t-00001"), post(client, record(2))):
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/json"
+        assert "unavailable" in response.json()["error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import Any
 
 import httpx2 as httpx
@@ -15,6 +16,12 @@ import feeds.http.feed_endpoint
 from feeds.app import create_app
 from feeds.config.settings import Settings
 from feeds.formats.base import FeedDocument, FeedFormat
+from feeds.formats.registry import BY_EXTENSION
+from feeds.http.cache import FeedCache
+from feeds.ingest.records import validate_record
+from feeds.model.spec import feed_specs
+from store.sqlite.store import SQLiteStore
+from store.types import Article
 from tests.support.builders import record
 from tests.support.commands import ImportRecords
 
@@ -121,3 +128,34 @@ def test_both_formats_of_a_feed_state_share_one_query(
         assert import_records([record(3)]).code == 0  # a new state: a new query
         assert record(3)["link"] in client.get("/feeds/politics.atom").text
         assert queries == ["politics", "politics"]
+
+
+def test_an_older_render_finishing_last_does_not_replace_the_newer(settings: Settings) -> None:
+    """A render of a state that a write has since replaced may finish after the newer one's.
+
+    Its waiter gets what it asked for; the cache keeps serving the newer.
+    """
+    spec, atom = feed_specs(settings)["politics"], BY_EXTENSION["atom"]
+
+    def article(index: int) -> Article:
+        return validate_record(record(index), settings, index).article
+
+    async def scenario() -> None:
+        store = await SQLiteStore.open(settings.store.path)
+        try:
+            cache = FeedCache(store, settings, time.time)
+            await store.put_articles([article(1)])
+            older = await cache.state("politics")
+            await store.put_articles([article(2)])
+            newer = await cache.state("politics")
+            assert newer.version > older.version
+            current = await cache.rendered(spec, atom, newer)
+            assert cache.peek(spec, atom, newer) is current
+            late = await cache.rendered(spec, atom, older)  # the older render ends last
+            assert late.state == older
+            assert cache.peek(spec, atom, newer) is current
+            assert cache.peek(spec, atom, older) is None
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())

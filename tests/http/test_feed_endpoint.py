@@ -7,11 +7,16 @@ import time
 from email.utils import parsedate_to_datetime
 
 import brotli
+import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
+from feeds.config.settings import Settings
+from feeds.http.conditional import http_date
 from tests.support.builders import record
+from tests.support.clock import Clock
 from tests.support.commands import ImportRecords
+from tests.support.faults import corrupt_store
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
 TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
@@ -48,10 +53,12 @@ def test_unchanged_content_gives_identical_bytes(loaded: TestClient) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_if_none_match_gives_304_with_validators(loaded: TestClient, fmt: str) -> None:
+def test_if_none_match_gives_304_with_validators(
+    loaded: TestClient, clock: Clock, fmt: str
+) -> None:
     # Last-Modified moves to the second after the import's commit once that second is
     # over (feeds.http.conditional.last_modified): compare headers after it.
-    time.sleep(1.05)
+    clock.advance(2)
     first = loaded.get(f"/feeds/politics.{fmt}")
     tag = first.headers["etag"]
     for header in (tag, f"W/{tag}", f'"other", {tag}', "*"):
@@ -64,39 +71,95 @@ def test_if_none_match_gives_304_with_validators(loaded: TestClient, fmt: str) -
     assert other.status_code == 200
 
 
-def test_if_modified_since(loaded: TestClient) -> None:
-    first = loaded.get("/feeds/politics.rss")
+def since(client: TestClient, moment: str | float, fmt: str = "rss") -> httpx.Response:
+    """GET the politics feed with If-Modified-Since ``moment`` (an HTTP date, or epoch seconds)."""
+    value = moment if isinstance(moment, str) else http_date(int(moment))
+    return client.get(f"/feeds/politics.{fmt}", headers={"If-Modified-Since": value})
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_if_modified_since_its_last_modified_is_304(
+    loaded: TestClient, clock: Clock, fmt: str
+) -> None:
+    now = clock.advance(2)  # the second of the import's commit is over
+    first = loaded.get(f"/feeds/politics.{fmt}")
     modified = first.headers["last-modified"]
-    later = loaded.get("/feeds/politics.rss", headers={"If-Modified-Since": modified})
-    # the change happened within the second of Last-Modified or before it: 304 once
-    # that second is over, never a 304 that could hide a change in the same second
-    assert later.status_code in (200, 304)
-    old = loaded.get(
-        "/feeds/politics.rss", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
-    )
-    assert old.status_code == 200
-    bad = loaded.get("/feeds/politics.rss", headers={"If-Modified-Since": "yesterday"})
-    assert bad.status_code == 200
+    second = parsedate_to_datetime(modified).timestamp()
+    assert second <= now  # the second after the commit, not later than the Date
+    response = since(loaded, modified, fmt)
+    assert response.status_code == 304
+    assert response.content == b""
+    for name in ("etag", "last-modified", "cache-control", "vary"):
+        assert response.headers[name] == first.headers[name]
+    assert since(loaded, now, fmt).status_code == 304  # later, and not later than the Date
 
 
-def test_if_none_match_wins_over_if_modified_since(loaded: TestClient) -> None:
+def test_if_modified_since_an_earlier_second_is_200(loaded: TestClient, clock: Clock) -> None:
+    clock.advance(2)
+    modified = loaded.get("/feeds/politics.rss").headers["last-modified"]
+    second = parsedate_to_datetime(modified).timestamp()
+    assert since(loaded, modified).status_code == 304
+    assert since(loaded, second - 1).status_code == 200
+    assert since(loaded, "Mon, 01 Jan 2001 00:00:00 GMT").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value", ["yesterday", "", "Mon, 32 Jan 2001 00:00:00 GMT", "Fri, 01 Jan 2100 00:00:00 GMT"]
+)
+def test_if_modified_since_an_invalid_or_future_date_is_ignored(
+    loaded: TestClient, clock: Clock, value: str
+) -> None:
+    clock.advance(2)
+    assert since(loaded, value).status_code == 200
+    assert since(loaded, clock.now + 60).status_code == 200  # later than the Date: ignored
+
+
+def test_a_change_within_the_current_second_is_never_hidden(
+    client: TestClient, clock: Clock, import_records: ImportRecords
+) -> None:
+    """Last-Modified names the second after a change, once that second is over.
+
+    A client holding an earlier Last-Modified may have missed a second change in
+    the same second, so it gets the feed again, not a 304.
+    """
+    for index in range(5):  # an import within one second of the real time, to know it
+        before = time.time()
+        assert import_records([record(index)]).code == 0
+        if int(time.time()) == int(before):
+            break
+    else:
+        pytest.fail("no import fell within one second")
+    committed = int(before)  # the second the store stamped the change in
+    clock.set(committed + 0.999)
+    early = client.get("/feeds/politics.rss")
+    assert early.headers["last-modified"] == early.headers["date"] == http_date(committed)
+    assert since(client, committed).status_code == 200
+    clock.set(committed + 1)  # that second is over
+    settled = client.get("/feeds/politics.rss")
+    assert settled.headers["last-modified"] == http_date(committed + 1)
+    assert settled.headers["etag"] == early.headers["etag"]
+    assert since(client, committed).status_code == 200
+    assert since(client, committed + 1).status_code == 304
+
+
+def test_if_none_match_wins_over_if_modified_since(loaded: TestClient, clock: Clock) -> None:
+    clock.advance(2)
     first = loaded.get("/feeds/politics.rss")
-    response = loaded.get(
+    assert since(loaded, first.headers["last-modified"]).status_code == 304  # alone: 304
+    stale_tag = loaded.get(
         "/feeds/politics.rss",
-        headers={
-            "If-None-Match": '"stale"',
-            "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT",
-        },
+        headers={"If-None-Match": '"stale"', "If-Modified-Since": first.headers["last-modified"]},
     )
-    assert response.status_code == 200
-    response = loaded.get(
+    assert stale_tag.status_code == 200
+    assert since(loaded, "Mon, 01 Jan 2001 00:00:00 GMT").status_code == 200  # alone: 200
+    same_tag = loaded.get(
         "/feeds/politics.rss",
         headers={
             "If-None-Match": first.headers["etag"],
             "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT",
         },
     )
-    assert response.status_code == 304
+    assert same_tag.status_code == 304
 
 
 def test_head_has_headers_and_no_body(loaded: TestClient) -> None:
@@ -212,3 +275,18 @@ def test_a_render_reports_its_duration_once(loaded: TestClient) -> None:
     name, _, duration = first.headers["server-timing"].partition(";dur=")
     assert name == "render" and float(duration) > 0
     assert "server-timing" not in loaded.get("/feeds/farsi.atom").headers
+
+
+def test_a_store_failure_is_a_logged_503_with_a_body(
+    loaded: TestClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    corrupt_store(settings.store.path)
+    response = loaded.get("/feeds/politics.rss")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "unavailable" in response.text
+    assert "date" in response.headers
+    assert any(
+        r.levelname == "ERROR" and "file is not a database" in r.getMessage()
+        for r in caplog.records
+    )

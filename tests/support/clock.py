@@ -29,6 +29,11 @@ class Clock:
         self._now = self()
         return self._now
 
+    def set(self, moment: float) -> float:
+        """Stand still at ``moment`` (seconds since the epoch), earlier or later; returns it."""
+        self._now = moment
+        return moment
+
     def advance(self, seconds: float) -> float:
         """Move ``seconds`` ahead of where it stands (stopping it first); returns the time."""
         self._now = self() + seconds
