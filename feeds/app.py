@@ -31,9 +31,9 @@ from feeds.http.feed_endpoint import PREFIX, FeedEndpoint
 from feeds.http.pages import index_html
 from feeds.http.state import STATE_KEY, AppState, app_state
 from feeds.model.language import direction
-from feeds.model.spec import FeedSpec, feed_specs
+from feeds.model.spec import feed_specs
 from feeds.notify.outbox import OutboxWorker
-from feeds.notify.websub import WebSubSink
+from feeds.notify.sinks import configured_sinks
 from store.clock import Clock, system_clock
 from store.errors import StoreError
 from store.protocol import Store
@@ -79,25 +79,27 @@ class NashraApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[Mapping[str, AppState]]:
-        store = self._given_store or await SQLiteStore.open(
-            self.settings.store.path, clock=self.clock
-        )
-        cache = FeedCache(store, self.settings, self.clock)
-        workers = _outbox_workers(self.settings, self.specs, store, self.clock)
-        state = AppState(self.settings, self.specs, self.clock, store, cache, workers)
-        for worker in workers:
-            await worker.start()
-        self._feeds = FeedEndpoint(self.specs, cache, self.clock)
-        self._state = state
-        await self._warm_up(cache)
-        try:
-            yield {STATE_KEY: state}
-        finally:
-            self._state = None
-            for worker in workers:
-                await worker.stop()
-            if self._given_store is None:
-                await store.close()
+        """Open everything, hand it to the routes, and close it all, even after a failed start."""
+        async with contextlib.AsyncExitStack() as stack:
+            store = self._given_store
+            if store is None:
+                store = await SQLiteStore.open(self.settings.store.path, clock=self.clock)
+                stack.push_async_callback(store.close)
+            cache = FeedCache(store, self.settings, self.clock)
+            workers = []
+            for sink in configured_sinks(self.settings, self.specs):
+                worker = OutboxWorker(store, sink, self.specs, self.clock)
+                stack.push_async_callback(worker.stop)  # closes the sink, started or not
+                await worker.start()
+                workers.append(worker)
+            await self._warm_up(cache)
+            state = AppState(self.settings, self.specs, self.clock, store, cache, workers)
+            self._feeds = FeedEndpoint(self.specs, cache, self.clock)
+            self._state = state
+            try:
+                yield {STATE_KEY: state}
+            finally:
+                self._state = None
 
     async def _warm_up(self, cache: FeedCache) -> None:
         """Do once, at start, what the first request would otherwise pay for.
@@ -147,24 +149,15 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok\n")
 
 
-def _outbox_workers(
-    settings: Settings, specs: Mapping[str, FeedSpec], store: Store, clock: Clock
-) -> list[OutboxWorker]:
-    """One worker per configured sink: the WebSub hub, when there is one."""
-    workers = []
-    if settings.websub.hub:
-        workers.append(OutboxWorker(store, WebSubSink(settings.websub.hub, specs), specs, clock))
-    return workers
-
-
 def create_app(
     settings: Settings, *, store: Store | None = None, clock: Clock = system_clock
 ) -> NashraApp:
     """The nashra application for ``settings``.
 
     ``store`` defaults to the embedded SQLite store at ``settings.store.path``,
-    opened (with ``clock``) in the lifespan; a store given is the caller's to
-    close. ``clock`` is the app's (and its store's) time: tests move it.
+    opened in the lifespan with ``clock``, so that the app and its store share
+    one time, which tests move; a store given is the caller's to open (with
+    the clock it wants) and to close.
     """
     return NashraApp(settings, store, clock)
 

@@ -19,6 +19,7 @@ from feeds.config.settings import Settings
 from feeds.http.tokens import new_token
 from feeds.ingest.pipeline import ImportSummary, import_records
 from feeds.ingest.sources.jsonl import JsonLinesSource
+from feeds.notify.sinks import register_sinks
 from store.errors import NashraError
 from store.protocol import Store
 from store.sqlite.store import SQLiteStore
@@ -154,6 +155,7 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
         if args.if_empty and (count := await store.count_articles()):
             print(f"{settings.store.path} already holds {count} articles; nothing imported")
             return 0
+        await register_sinks(store, settings)  # announced even if no server ran yet
         summary = await _run_import(args.file, store, settings, args.skip_invalid)
     finally:
         await store.close()

@@ -1,4 +1,4 @@
-"""Fixtures: a real temporary SQLite store, the app behind a test client, the CLI in-process.
+"""Fixtures: configs and settings, the CLI in-process, the app behind a test client, live servers.
 
 The code behind them lives in :mod:`tests.support`; this module only makes
 fixtures of it.

@@ -40,12 +40,12 @@ from urllib.parse import quote
 
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from feeds.config.settings import Settings, Token
 from feeds.formats.registry import FORMATS
-from feeds.http.errors import JSON, HttpError, handlers
+from feeds.http.errors import JSON, HttpError, handlers, private_json
 from feeds.http.state import AppState, app_state
 from feeds.http.tokens import AuthError, allowed, authenticate
 from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
@@ -76,11 +76,6 @@ def api_routes() -> list[BaseRoute]:
     return [Mount("", app=ExceptionMiddleware(router, handlers=handlers(json=True)))]
 
 
-def _json(body: JSON, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON answer that no cache keeps: it may hold an embargoed article."""
-    return JSONResponse(body, status, headers={**(headers or {}), "Cache-Control": "no-store"})
-
-
 @dataclass(frozen=True, slots=True)
 class _Written:
     """One record's fate: the article now stored under its id, and the feeds it touched."""
@@ -103,7 +98,7 @@ async def _post(request: Request) -> Response:
         raise HttpError(422, message, details={"errors": [_problem(None, None, "", message)]})
     written = await _write(state, token, data)
     etags = await _etags(state, (w.feeds for w in written))
-    return _json({"articles": [_result(w, etags) for w in written]})
+    return private_json({"articles": [_result(w, etags) for w in written]})
 
 
 async def _article(request: Request) -> Response:
@@ -125,7 +120,7 @@ async def _article(request: Request) -> Response:
     _check_stored_scope(token, stored)
     if request.method == "DELETE":
         return await _delete(state, token, stored)
-    return _json(record_json(stored))
+    return private_json(record_json(stored))
 
 
 async def _put_one(request: Request, state: AppState, token: Token, data: object) -> Response:
@@ -139,9 +134,9 @@ async def _put_one(request: Request, state: AppState, token: Token, data: object
         )
     body = _result(written, await _etags(state, [written.feeds]))
     if written.outcome is not Outcome.ADDED:
-        return _json(body)
+        return private_json(body)
     location = f"{request.scope['root_path']}/articles/{quote(written.article.id, safe='')}"
-    return _json(body, 201, headers={"Location": location})
+    return private_json(body, 201, headers={"Location": location})
 
 
 async def _write(state: AppState, token: Token, records: list[object]) -> list[_Written]:
@@ -189,7 +184,7 @@ async def _delete(state: AppState, token: Token, stored: Article) -> Response:
     state.wake_outbox()
     feeds = stored.feed_keys()
     etags = await _etags(state, [feeds])
-    return _json(
+    return private_json(
         {"id": stored.id, "outcome": "deleted", "feeds": {k: etags[k] for k in sorted(feeds)}}
     )
 

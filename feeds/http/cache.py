@@ -43,7 +43,7 @@ class FeedState:
 
     version: int
     changed_us: int
-    etag_base: str  # the store, the settings and the state: unique to these bytes
+    etag_base: str  # the store, the settings, nashra's version and the state
     next_us: int | None = None
 
     def etag(self, fmt: FeedFormat, encoding: Encoding) -> str:
@@ -80,7 +80,9 @@ class FeedCache:
         self._settings = settings
         self._clock = clock
         self._titles = {c.slug: c.title for c in settings.categories}
-        self._etag_prefix = f"{store.store_id}.{settings.fingerprint()}."
+        # every input of a feed's bytes besides its state: the store, the settings,
+        # and nashra itself (its version is in the generator element)
+        self._etag_prefix = f"{store.store_id}.{settings.fingerprint()}.{__version__}."
         self._states: dict[str, FeedState] | None = None
         self._next_change_us: int | None = None  # the soonest self-timed change of any feed
         self._asked_this_turn = False

@@ -25,12 +25,12 @@ def etag(base: str, encoding: Encoding) -> str:
     return f'"{base}{ENCODING_SUFFIX[encoding]}"'
 
 
-def change_second(modified_us: int) -> int:
+def change_second(changed_us: int) -> int:
     """The first whole second at or after a change: when Last-Modified can name it."""
-    return -(-modified_us // _MICRO)
+    return -(-changed_us // _MICRO)
 
 
-def last_modified(modified_us: int, now: int) -> int:
+def last_modified(changed_us: int, now: int) -> int:
     """The Last-Modified to send: whole seconds, never later than ``now`` (the Date).
 
     A change at 12:00:00.2 is announced as 12:00:01 once that second has
@@ -38,14 +38,14 @@ def last_modified(modified_us: int, now: int) -> int:
     second change within the same second (see :func:`not_modified`). Before
     then the response says 12:00:00, which can never produce a 304.
     """
-    return min(change_second(modified_us), now)
+    return min(change_second(changed_us), now)
 
 
 def not_modified(
     if_none_match: str | None,
     if_modified_since: str | None,
     tag: str,
-    modified_us: int,
+    changed_us: int,
     now: int,
 ) -> bool:
     """Whether a GET or HEAD is answered 304 (RFC 9110 §13.2.2).
@@ -59,7 +59,7 @@ def not_modified(
     if if_modified_since is None:
         return False
     since = http_seconds(if_modified_since)
-    return since is not None and since <= now and change_second(modified_us) <= since
+    return since is not None and since <= now and change_second(changed_us) <= since
 
 
 @lru_cache(maxsize=4096)

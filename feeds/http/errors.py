@@ -1,7 +1,8 @@
 """The one map from errors to HTTP answers, for Starlette's routes and the raw feed endpoint.
 
 Anything raised while answering a request becomes an :class:`HttpError`
-here, and only here: a store that fails is a logged 503 ("try again": every
+here, and only here (``/healthz``, whose job is to report a failing store,
+answers that itself): a store that fails is a logged 503 ("try again": every
 write is idempotent), a write that lost a race a 409, Starlette's own 404
 and 405 keep their status. The publishing API answers in JSON, everything
 else in plain text; both bodies come from the same :class:`HttpError`.
@@ -46,6 +47,18 @@ class HttpError(NashraError):
     def json(self) -> JSON:
         return {"error": self.message, **self.details}
 
+    def plain_body(self) -> bytes:
+        return f"{self.message}\n".encode()
+
+    def plain_headers(self) -> list[tuple[bytes, bytes]]:
+        """Content type and length of :meth:`plain_body`, and the error's own headers."""
+        own = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
+        return [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(self.plain_body())).encode()),
+            *own,
+        ]
+
 
 def http_error(exc: Exception) -> HttpError:
     """The answer for ``exc``; re-raises what has no place in the map."""
@@ -69,9 +82,14 @@ async def _plain_handler(request: Request, exc: Exception) -> Response:
 
 async def _json_handler(request: Request, exc: Exception) -> Response:
     error = http_error(exc)
-    # an API answer may hold an embargoed article: no cache keeps one
-    headers = {**error.headers, "Cache-Control": "no-store"}
-    return JSONResponse(error.json(), error.status, headers=headers)
+    return private_json(error.json(), error.status, error.headers)
+
+
+def private_json(
+    body: JSON, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON answer of the API, which no cache keeps: it may hold an embargoed article."""
+    return JSONResponse(body, status, headers={**(headers or {}), "Cache-Control": "no-store"})
 
 
 def handlers(*, json: bool) -> Mapping[Any, ExceptionHandler]:
@@ -82,15 +100,6 @@ def handlers(*, json: bool) -> Mapping[Any, ExceptionHandler]:
 
 async def send_plain(send: Send, error: HttpError, headers: list[tuple[bytes, bytes]]) -> None:
     """Send ``error`` as a plain-text answer from a raw ASGI endpoint (``headers`` added)."""
-    body = f"{error.message}\n".encode()
-    head = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        *headers,
-        *(
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in error.headers.items()
-        ),
-    ]
+    head = [*headers, *error.plain_headers()]
     await send({"type": "http.response.start", "status": error.status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": error.plain_body()})

@@ -59,6 +59,8 @@ class Representation:
     content: Headers  # Content-Type, Content-Language, Content-Encoding…
 
 
+#: Answers sent as they are, never raised: a raised exception object gathers the
+#: frames of every request that raised it, and these would be raised again and again.
 NO_SUCH_FEED = HttpError(404, "No such feed.")
 NOT_ALLOWED = HttpError(405, "Method Not Allowed", headers={"Allow": ALLOW.decode()})
 
@@ -77,49 +79,48 @@ class FeedEndpoint:
         self._representations: dict[tuple[str, str, Encoding], Representation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        clock = self._clock()
-        date = (b"date", http_date(int(clock)).encode())
+        """Decide the whole answer first, then send it: an error can only come before."""
+        now = self._clock()
+        date = (b"date", http_date(int(now)).encode())
         try:
-            await self._answer(scope, send, clock, date)
+            status, head, body = await self._answer(scope, now, date)
         except Exception as exc:  # the map answers what it knows, re-raises the rest
             await send_plain(send, http_error(exc), [date])
+            return
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        await send({"type": "http.response.body", "body": body})
 
     async def _answer(
-        self, scope: Scope, send: Send, clock: float, date: tuple[bytes, bytes]
-    ) -> None:
-        now = int(clock)
+        self, scope: Scope, now: float, date: tuple[bytes, bytes]
+    ) -> tuple[int, Headers, bytes]:
+        """The status, headers and body for the request."""
         target = self._targets.get(scope["path"])
         if target is None:
-            raise NO_SUCH_FEED
+            return _plain(NO_SUCH_FEED, date)
         method = scope["method"]
         if method == "OPTIONS":
-            await send(
-                {"type": "http.response.start", "status": 204, "headers": [date, *PREFLIGHT]}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
+            return 204, [date, *PREFLIGHT], b""
         if method != "GET" and method != "HEAD":
-            raise NOT_ALLOWED
+            return _plain(NOT_ALLOWED, date)
         spec, fmt = target
+        second = int(now)
         accept, if_none_match, if_modified_since = _conditional_headers(scope["headers"])
-        state = self._cache.current(spec.key, clock) or await self._cache.state(spec.key)
+        state = self._cache.current(spec.key, now) or await self._cache.state(spec.key)
         encoding = choose_encoding(accept)
         rep = self._representation(spec, fmt, encoding, state)
         modified = (
             rep.last_modified
-            if now >= rep.ready_at
-            else http_date(last_modified(state.changed_us, now)).encode()
+            if second >= rep.ready_at
+            else http_date(last_modified(state.changed_us, second)).encode()
         )
         head = [
             date,
             (b"last-modified", modified),
-            _cache_control(spec, state, clock),
+            _cache_control(spec, state, now),
             *rep.validators,
         ]
-        if not_modified(if_none_match, if_modified_since, rep.etag, state.changed_us, now):
-            await send({"type": "http.response.start", "status": 304, "headers": head})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        if not_modified(if_none_match, if_modified_since, rep.etag, state.changed_us, second):
+            return 304, head, b""
         rendered = self._cache.peek(spec, fmt, state)
         if rendered is None:  # rendered for this request: say how long it took (W3C Server Timing)
             rendered = await self._cache.rendered(spec, fmt, state)
@@ -127,8 +128,7 @@ class FeedEndpoint:
         body = rendered.encoded(encoding)
         head += rep.content
         head.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": head})
-        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+        return 200, head, b"" if method == "HEAD" else body
 
     def _representation(
         self, spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState
@@ -201,3 +201,7 @@ def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ..
 
 
 _WANTED = frozenset({b"accept-encoding", b"if-none-match", b"if-modified-since"})
+
+
+def _plain(error: HttpError, date: tuple[bytes, bytes]) -> tuple[int, Headers, bytes]:
+    return error.status, [date, *error.plain_headers()], error.plain_body()

@@ -118,9 +118,14 @@ class OutboxWorker:
         try:
             while True:
                 try:
-                    await self._wait(await self._round(), watch)
+                    until = await self._round()
                 except Exception:
                     log.exception("%s: looking at the outbox failed; trying again", self.sink.name)
+                    until = self.clock() + ERROR_PAUSE
+                try:
+                    await self._wait(until, watch)
+                except Exception:  # the commit watch itself failed: pause, then a new round
+                    log.exception("%s: watching the store failed; trying again", self.sink.name)
                     await asyncio.sleep(ERROR_PAUSE)
         finally:
             watch.close()
@@ -139,8 +144,8 @@ class OutboxWorker:
         """Queue upcoming timed changes, deliver what is due; when to look again.
 
         Claiming is a write, so it is done only when something is due: a round
-        with nothing to deliver commits nothing, and so does not wake every
-        worker's commit watch in turn.
+        with nothing to deliver commits only when a feed's next timed change
+        moved, and so does not wake every worker's commit watch in turn.
         """
         now = utc_now(self.clock)  # one reading, in the store's microseconds, for the round
         next_change = await self._queue_timed_changes(now)

@@ -1,6 +1,6 @@
 """The outbox: "feed X changed", one row per registered sink and feed.
 
-A sink (the WebSub notifier, a CDN purger…) registers once, in the store, so
+A sink (the WebSub hub, a cache to purge…) registers once, in the store, so
 that every write by any process queues a row for it per touched feed, in
 the write's own transaction (see :mod:`store.sqlite.articles`): a change
 survives a sink that is down, or a server restart. A sender claims due rows

@@ -77,17 +77,21 @@ class SQLiteStore:
         except (sqlite3.Error, OSError, StoreError) as error:
             raise StoreError(f"cannot open the store {path}: {error}") from error
         reader: aiosqlite.Connection | None = None
+        watch_conn: sqlite3.Connection | None = None
         try:
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
+            store_id, created = meta["store_id"], datetime.fromisoformat(meta["created"])
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            watcher = CommitWatch(connect(path, readonly=True))
-        except (sqlite3.Error, OSError) as error:
+            watch_conn = connect(path, readonly=True)
+            watcher = CommitWatch(watch_conn)
+        except (sqlite3.Error, OSError, StoreError, KeyError, ValueError) as error:
+            if watch_conn is not None:
+                watch_conn.close()
             if reader is not None:
                 await reader.close()
             writer.close()
-            raise StoreError(f"cannot open the store {path}: {error}") from error
-        created = datetime.fromisoformat(meta["created"])
-        return cls(path, writer, reader, watcher, meta["store_id"], created, clock)
+            raise StoreError(f"cannot open the store {path}: {error!s}") from error
+        return cls(path, writer, reader, watcher, store_id, created, clock)
 
     @property
     def store_id(self) -> str:

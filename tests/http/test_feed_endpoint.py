@@ -12,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
+from feeds.http import feed_endpoint
 from feeds.http.conditional import http_date
 from tests.support.builders import record
 from tests.support.clock import Clock
@@ -290,3 +291,12 @@ def test_a_store_failure_is_a_logged_503_with_a_body(
         r.levelname == "ERROR" and "file is not a database" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_unknown_feeds_and_methods_keep_no_request_alive(client: TestClient) -> None:
+    """The 404 and 405 answers are shared objects: sent, never raised, they hold no frames."""
+    for _ in range(3):
+        assert client.get("/feeds/nope.rss").status_code == 404
+        assert client.post("/feeds/politics.rss").status_code == 405
+    assert feed_endpoint.NO_SUCH_FEED.__traceback__ is None
+    assert feed_endpoint.NOT_ALLOWED.__traceback__ is None

@@ -21,7 +21,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
-from feeds.ingest import pipeline as importer
+from feeds.ingest import pipeline
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, Prepared
 from tests.support.builders import mixed_records, record
@@ -429,13 +429,13 @@ def test_a_file_larger_than_a_batch_imports_in_batches(
         return await original(self, articles)
 
     monkeypatch.setattr(SQLiteStore, "put_prepared", counting)
-    total = importer.BATCH + 1000
+    total = pipeline.BATCH + 1000
     records = [record(i, updated=None, content=None) for i in range(total)]
     run = import_records(records)
     assert run.code == 0, run.err
     assert counts(run) == dict(added=total, updated=0, unchanged=0, stale=0, rejected=0)
-    assert batches == [importer.BATCH, 1000]
-    ids = [record(i)["id"] for i in (0, importer.BATCH - 1, importer.BATCH, total - 1)]
+    assert batches == [pipeline.BATCH, 1000]
+    ids = [record(i)["id"] for i in (0, pipeline.BATCH - 1, pipeline.BATCH, total - 1)]
     count, articles = stored(settings, ids)
     assert count == total
     assert all(articles[i] is not None for i in ids)

@@ -24,6 +24,7 @@ import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
+from feeds.app import create_app
 from feeds.config.settings import Settings
 from feeds.notify.outbox import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
@@ -290,3 +291,14 @@ def test_queued_notifications_survive_a_restart(
         time.sleep(0.3)  # room for a second worker's duplicate, which must not come
     pings = hub.pings()
     assert sorted(ping.topic for ping in pings) == sorted(expected)  # once: one worker sent
+
+
+def test_an_import_before_any_server_ran_is_announced_when_one_starts(
+    settings: Settings, hub: Hub, import_records: ImportRecords
+) -> None:
+    """A new site imports, then serves: the import's changes still reach the hub."""
+    assert import_records([record(8, "ar")]).code == 0
+    with TestClient(create_app(settings)):
+        expected = topics("politics", "all")
+        pings = hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=3)
+    assert accepted(pings) == expected

@@ -78,7 +78,3 @@ def mixed_records(count: int) -> list[dict[str, Any]]:
             data["categories"].append("politics")  # a foreign-language entry in an Arabic feed
         records.append(data)
     return records
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -1,6 +1,6 @@
 """A WebSub hub stand-in: a real HTTP server on loopback that records what it is told.
 
-It runs under uvicorn in a background thread, so the notifier under test
+It runs under uvicorn in a background thread, so the outbox worker under test
 talks to it over real sockets, with real connection errors when it is down.
 Each request is kept as a :class:`Ping` (when it came, its form fields and
 headers, and the status the hub answered); the hub can be told to answer the
