@@ -18,11 +18,9 @@ from feeds.config.settings import Settings
 from feeds.formats.base import FeedDocument, FeedFormat
 from feeds.formats.registry import BY_EXTENSION
 from feeds.http.cache import FeedCache
-from feeds.ingest.records import validate_record
 from feeds.model.spec import feed_specs
 from store.sqlite.store import SQLiteStore
-from store.types import Article
-from tests.support.builders import record
+from tests.support.builders import article, record
 from tests.support.commands import ImportRecords
 
 
@@ -136,9 +134,6 @@ def test_an_older_render_finishing_last_does_not_replace_the_newer(settings: Set
     Its waiter gets what it asked for; the cache keeps serving the newer.
     """
     spec, atom = feed_specs(settings)["politics"], BY_EXTENSION["atom"]
-
-    def article(index: int) -> Article:
-        return validate_record(record(index), settings, index).article
 
     async def scenario() -> None:
         store = await SQLiteStore.open(settings.store.path)

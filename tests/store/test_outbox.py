@@ -13,7 +13,9 @@ from pathlib import Path
 
 from store.sqlite.store import SQLiteStore
 from store.types import Claim
-from tests.store.support import NOW, ManualClock, article, run
+from tests.support.builders import NOW, article
+from tests.support.clock import Clock
+from tests.support.store import run
 
 LEASE = 30.0
 SECOND = timedelta(seconds=1)
@@ -34,7 +36,7 @@ def test_a_write_queues_its_feeds_for_every_registered_sink_and_no_other(tmp_pat
         assert await store.claim_changes("other", NOW, LEASE) == []
         assert await store.next_change_due("other") is None
 
-    run(scenario, tmp_path / "s.db", ManualClock())
+    run(scenario, tmp_path / "s.db", Clock.at(NOW))
 
 
 def test_a_claim_leases_its_changes_until_sent(tmp_path: Path) -> None:
@@ -54,11 +56,11 @@ def test_a_claim_leases_its_changes_until_sent(tmp_path: Path) -> None:
         assert await store.claim_changes("websub", again + 999 * SECOND, LEASE) == []
         assert sorted(await store.claim_changes("cdn", NOW, LEASE)) == BOTH  # each sink its own
 
-    run(scenario, tmp_path / "s.db", ManualClock())
+    run(scenario, tmp_path / "s.db", Clock.at(NOW))
 
 
 def test_a_change_queued_while_its_feed_is_being_sent_is_not_forgotten(tmp_path: Path) -> None:
-    clock = ManualClock()
+    clock = Clock.at(NOW)
 
     async def scenario(store: SQLiteStore) -> None:
         await store.register_sink("websub")
@@ -88,12 +90,12 @@ def test_a_failed_change_is_due_at_its_retry_with_the_attempt_counted(tmp_path: 
         assert await store.claim_changes("websub", retry - SECOND, LEASE) == []
         assert await store.claim_changes("websub", retry, LEASE) == [Claim("politics", 1)]
 
-    run(scenario, path, ManualClock())
+    run(scenario, path, Clock.at(NOW))
     assert _outbox(path) == [("websub", "politics", 1, "HTTP 503")]
 
 
 def test_a_failure_does_not_put_off_a_change_queued_meanwhile(tmp_path: Path) -> None:
-    clock = ManualClock()
+    clock = Clock.at(NOW)
 
     async def scenario(store: SQLiteStore) -> None:
         await store.register_sink("websub")
@@ -126,7 +128,7 @@ def test_queued_changes_keep_the_soonest_due_time_and_only_for_registered_sinks(
         ]
         assert await store.next_change_due("other") is None
 
-    run(scenario, tmp_path / "s.db", ManualClock())
+    run(scenario, tmp_path / "s.db", Clock.at(NOW))
 
 
 def _outbox(path: Path) -> list[tuple[str, str, int, str | None]]:

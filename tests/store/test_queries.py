@@ -16,7 +16,8 @@ import pytest
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.store import SQLiteStore
 from store.types import Article
-from tests.store.support import NOW, article, run
+from tests.support.builders import NOW, article
+from tests.support.store import run
 
 
 @pytest.mark.parametrize("feed", ["politics", "economy", "all", "breaking"])

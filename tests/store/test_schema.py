@@ -17,7 +17,8 @@ from store.sqlite.rows import ARTICLE_COLUMNS, prepare
 from store.sqlite.schema import MIGRATIONS, schema_version
 from store.sqlite.store import SQLiteStore
 from store.types import to_us
-from tests.store.support import LATER, NOW, article, run
+from tests.support.builders import LATER, NOW, article
+from tests.support.store import run
 
 
 def test_a_new_store_gets_the_latest_schema_and_an_identity(tmp_path: Path) -> None:

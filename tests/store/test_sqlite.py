@@ -14,7 +14,9 @@ from store.protocol import Store
 from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, to_us
-from tests.store.support import LATER, NOW, ManualClock, article, run
+from tests.support.builders import LATER, NOW, article
+from tests.support.clock import Clock
+from tests.support.store import run
 
 
 def test_versions_move_with_every_change_to_a_feed(tmp_path: Path) -> None:
@@ -87,20 +89,20 @@ def test_a_write_checked_against_older_data_is_refused(tmp_path: Path) -> None:
 
 def test_every_write_is_stamped_from_the_stores_clock(tmp_path: Path) -> None:
     """The clock given to ``open`` dates a new store, and each write's feeds."""
-    clock = ManualClock(NOW + timedelta(microseconds=123_456))
+    clock = Clock.at(NOW + timedelta(microseconds=123_456))
 
     async def scenario(store: SQLiteStore) -> None:
         assert store.created == NOW  # to the second
         clock.advance(60)
         await store.put_articles([article(1)])
         written = await store.feed_times(LATER)
-        assert {t.written_us for t in written.values()} == {to_us(clock.now)}
+        assert {t.written_us for t in written.values()} == {to_us(clock.moment)}
         clock.advance(60)
         await store.put_prepared([prepare(article(1, title="x", updated=NOW))])
-        assert (await store.feed_times(LATER))["politics"].written_us == to_us(clock.now)
+        assert (await store.feed_times(LATER))["politics"].written_us == to_us(clock.moment)
         clock.advance(60)
         await store.delete_article("a-1")
-        assert (await store.feed_times(LATER))["all"].written_us == to_us(clock.now)
+        assert (await store.feed_times(LATER))["all"].written_us == to_us(clock.moment)
 
     run(scenario, tmp_path / "s.db", clock)
 

@@ -1,4 +1,4 @@
-"""Deterministic import records for the tests: Arabic, Persian, Urdu, English, French.
+"""Deterministic test articles: import records in five languages, and store articles.
 
 The project's tests must not depend on ``../shared``, so they make their own
 articles, in every language and shape the feeds must handle.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from store.types import Article
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -78,3 +80,30 @@ def mixed_records(count: int) -> list[dict[str, Any]]:
             data["categories"].append("politics")  # a foreign-language entry in an Arabic feed
         records.append(data)
     return records
+
+
+#: The moment :func:`article` dates its articles from, and a day after it.
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
+
+
+def article(index: int, **changes: Any) -> Article:
+    """Article ``a-{index}`` as the store takes it (valid and clean already).
+
+    Published ``index`` hours before :data:`NOW`; even ones are breaking.
+    ``changes`` replace fields. Tests of the import and the feeds build
+    records with :func:`record` instead, and let nashra validate them.
+    """
+    when = NOW - timedelta(hours=index)
+    fields: dict[str, Any] = {
+        "id": f"a-{index}",
+        "title": f"عنوان {index}",
+        "link": f"https://news.example/a-{index}/",
+        "published": when,
+        "updated": when,
+        "categories": ("politics",),
+        "language": "ar",
+        "breaking": index % 2 == 0,
+    }
+    fields.update(changes)
+    return Article(**fields)

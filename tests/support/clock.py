@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -17,12 +18,24 @@ class Clock:
     def __init__(self) -> None:
         self._now: float | None = None
 
+    @classmethod
+    def at(cls, moment: datetime) -> Clock:
+        """A clock standing still at ``moment`` until the test moves it."""
+        clock = cls()
+        clock._now = moment.timestamp()
+        return clock
+
     def __call__(self) -> float:
         return time.time() if self._now is None else self._now
 
     @property
     def now(self) -> float:
         return self()
+
+    @property
+    def moment(self) -> datetime:
+        """The time as the store reads it: an aware UTC datetime, to the microsecond."""
+        return datetime.fromtimestamp(self(), UTC)
 
     def stop(self) -> float:
         """Stand still at the current time; returns it."""

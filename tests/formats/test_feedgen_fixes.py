@@ -13,6 +13,7 @@ from feeds.formats.registry import BY_EXTENSION
 from feeds.model.entries import entry_view
 from feeds.model.spec import feed_specs
 from store.types import Article, Image
+from tests.support import builders
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}
 MODIFIED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -21,19 +22,17 @@ UPDATED = datetime.fromisoformat("2026-10-01T12:30:00+03:00")
 
 
 def article(**changes: object) -> Article:
+    """The builders' article with the dates and parts these tests read back."""
     fields: dict[str, object] = {
-        "id": "a-1",
-        "title": "عنوان",
         "link": "https://news.example/2026/10/01/a-1/",
         "published": PUBLISHED,
         "updated": UPDATED,
-        "categories": ("politics",),
-        "language": "ar",
         "content": "<p>نص</p>",
         "image": Image("https://news.example/media/a-1.jpg", "image/jpeg", 1234),
+        "title": "عنوان",
+        "breaking": False,
     }
-    fields.update(changes)
-    return Article(**fields)  # type: ignore[arg-type]
+    return builders.article(1, **{**fields, **changes})
 
 
 def rendered(settings: Settings, fmt: str, *articles: Article) -> etree._Element:
