@@ -1,0 +1,120 @@
+"""The outbox worker on its own, with a sink that records what it is given.
+
+WebSub's tests drive the same worker through a real hub; these pin what
+every sink (a cache to purge next) relies on: each change delivered once
+however many workers run, a failure retried after the backoff, a feed that
+is no longer configured dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from feeds.notify.outbox import OutboxWorker
+from store.sqlite.store import SQLiteStore
+from tests.support.builders import NOW, article
+from tests.support.clock import Clock
+
+FEEDS = ("politics", "all", "breaking")
+
+
+class RecordingSink:
+    """A sink that keeps every delivery and fails the next ones when told to."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+        self.failures = 0
+
+    async def deliver(self, feed: str) -> list[str]:
+        if self.failures:
+            self.failures -= 1
+            return ["down"]
+        self.delivered.append(feed)
+        return []
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def _until(check: Callable[[], bool], timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+def test_two_workers_deliver_each_change_once(tmp_path: Path) -> None:
+    async def scenario() -> list[str]:
+        clock = Clock.at(NOW)
+        first = await SQLiteStore.open(tmp_path / "s.db", clock=clock)
+        second = await SQLiteStore.open(tmp_path / "s.db", clock=clock)  # another process
+        sink = RecordingSink()
+        workers = [OutboxWorker(store, sink, FEEDS, clock) for store in (first, second)]
+        try:
+            for worker in workers:
+                await worker.start()
+            await first.put_articles([article(2)])  # politics, all, breaking
+            for worker in workers:
+                worker.wake()
+            await _until(lambda: len(sink.delivered) >= 3)
+            await asyncio.sleep(0.3)  # more than a poll: room for a duplicate that must not come
+            return sorted(sink.delivered)
+        finally:
+            for worker in workers:
+                await worker.stop()
+            await first.close()
+            await second.close()
+
+    assert asyncio.run(scenario()) == sorted(FEEDS)
+
+
+def test_a_failed_delivery_is_retried_after_the_backoff(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[str], list[str]]:
+        clock = Clock.at(NOW)
+        store = await SQLiteStore.open(tmp_path / "s.db", clock=clock)
+        sink = RecordingSink()
+        sink.failures = 1
+        worker = OutboxWorker(store, sink, ("politics", "all"), clock)
+        try:
+            await worker.start()
+            await store.put_articles([article(1)])  # politics and all
+            worker.wake()
+            await _until(lambda: len(sink.delivered) == 1)  # one delivered, one failed
+            due = await store.next_change_due(sink.name)
+            assert due is not None and 0.9 <= (due - clock.moment).total_seconds() <= 1.1
+            before = list(sink.delivered)
+            clock.advance((due - clock.moment).total_seconds())
+            await _until(lambda: len(sink.delivered) == 2)
+            assert await store.next_change_due(sink.name) is None
+            return before, sink.delivered
+        finally:
+            await worker.stop()
+            await store.close()
+
+    before, after = asyncio.run(scenario())
+    assert len(before) == 1 and sorted(after) == ["all", "politics"]
+
+
+def test_a_change_to_a_feed_no_longer_configured_is_dropped(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[str], object]:
+        clock = Clock.at(NOW)
+        store = await SQLiteStore.open(tmp_path / "s.db", clock=clock)
+        sink = RecordingSink()
+        worker = OutboxWorker(store, sink, ("all",), clock)  # politics was removed
+        try:
+            await worker.start()
+            await store.put_articles([article(1)])
+            worker.wake()
+            await _until(lambda: sink.delivered == ["all"])
+            await asyncio.sleep(0.3)  # more than a poll: the worker has settled
+            return sink.delivered, await store.next_change_due(sink.name)
+        finally:
+            await worker.stop()
+            await store.close()
+
+    delivered, due = asyncio.run(scenario())
+    assert delivered == ["all"]
+    assert due is None  # the politics change left the outbox undelivered
