@@ -27,11 +27,19 @@ def from_us(us: int) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An article's lead image, sent as an RSS enclosure and an Atom enclosure link."""
+    """An article's lead image: an enclosure, Media RSS, JSON Feed ``image``, a figure.
+
+    Only the URL and media type are required; the size in bytes, the
+    alternative text and the size in pixels are given when the publisher
+    knows them.
+    """
 
     url: str
     type: str
-    length: int
+    length: int | None = None  # bytes
+    alt: str | None = None  # the alternative text, cleaned plain text
+    width: int | None = None  # pixels
+    height: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from feeds.http.errors import JSON, HttpError, handlers, private_json
 from feeds.http.state import AppState, app_state
 from feeds.http.tokens import AuthError, allowed, authenticate
 from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
-from store.types import Article, Outcome
+from store.types import Article, Image, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +332,7 @@ def record_json(article: Article) -> JSON:
         "language": article.language,
         "breaking": article.breaking,
         "breaking_until": _rfc3339(article.breaking_until) if article.breaking_until else None,
-        "image": {"url": image.url, "type": image.type, "length": image.length} if image else None,
+        "image": _image_json(image) if image else None,
     }
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -340,3 +340,15 @@ def record_json(article: Article) -> JSON:
 def _rfc3339(moment: datetime) -> str:
     """An aware datetime in RFC 3339, keeping the offset it was given with."""
     return moment.isoformat()
+
+
+def _image_json(image: Image) -> JSON:
+    fields = {
+        "url": image.url,
+        "type": image.type,
+        "length": image.length,
+        "alt": image.alt,
+        "width": image.width,
+        "height": image.height,
+    }
+    return {name: value for name, value in fields.items() if value is not None}

@@ -24,7 +24,8 @@ FIELDS = frozenset(
     {"id", "title", "link", "published", "updated", "author", "summary", "content",
      "categories", "language", "breaking", "breaking_until", "image"}
 )  # fmt: skip
-IMAGE_FIELDS = frozenset({"url", "type", "length"})
+IMAGE_FIELDS = frozenset({"url", "type", "length", "alt", "width", "height"})
+MAX_IMAGE_PIXELS = 100_000  # a width or height beyond this is a typo, not a photo
 MAX_ID_LENGTH = 512
 MAX_IMAGE_LENGTH = 2**63 - 1  # the largest integer SQLite stores
 _RFC3339 = re.compile(
@@ -252,16 +253,39 @@ class _Checker:
                 "image.type", f"must be a media type such as 'image/jpeg', not {media_type!r}"
             )
         length = value.get("length")
-        if (
+        if length is not None and (
             not isinstance(length, int)
             or isinstance(length, bool)
             or not 0 <= length <= MAX_IMAGE_LENGTH
         ):
             self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
+        pixels = {name: self.pixels(name, value.get(name)) for name in ("width", "height")}
+        alt = value.get("alt")
+        if alt is not None and not isinstance(alt, str):
+            self.fail("image.alt", f"must be a string, not {_json_type(alt)}")
+        elif alt is not None:
+            alt = clean_text(alt, "image.alt", self.warnings) or None
         if url is None or self.problems:
             return None
-        assert isinstance(media_type, str) and isinstance(length, int)  # checked above
-        return Image(url=url, type=media_type, length=length)
+        assert isinstance(media_type, str)  # checked above
+        return Image(
+            url=url,
+            type=media_type,
+            length=length,
+            alt=alt,
+            width=pixels["width"],
+            height=pixels["height"],
+        )
+
+    def pixels(self, name: str, value: object) -> int | None:
+        """An image's optional ``width`` or ``height``: a whole number of pixels."""
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_IMAGE_PIXELS:
+            return value
+        message = f"must be pixels, an integer from 1 to {MAX_IMAGE_PIXELS}, not {value!r}"
+        self.fail(f"image.{name}", message)
+        return None
 
 
 def _json_type(value: object) -> str:

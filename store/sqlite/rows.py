@@ -17,7 +17,7 @@ Row = tuple[Any, ...]
 ARTICLE_COLUMNS = (
     "id, title, link, published, updated, updated_us, categories, language, author, "
     "summary, content, breaking, breaking_until, image_url, image_type, image_length, feeds, "
-    "digest"
+    "digest, image_alt, image_width, image_height"
 )
 
 
@@ -25,18 +25,29 @@ def digest(article: Article) -> str:
     """A hash of every field, so an identical re-import is recognized as unchanged.
 
     Fields are joined with a separator that cleaned text cannot hold (U+0000),
-    each prefixed by its length, so no two different articles join alike.
+    each prefixed by its length, so no two different articles join alike. An
+    image's details (alternative text, pixels) join only when given, so the
+    articles stored before they existed keep their digest.
     """
-    image = article.image
     fields = (
         article.id, article.title, article.link, article.published.isoformat(),
         article.updated.isoformat(), "\x1e".join(article.categories), article.language,
         article.author, article.summary, article.content, str(article.breaking),
-        f"{image.url}\x1e{image.type}\x1e{image.length}" if image else None,
+        _image_digest(article.image),
         article.breaking_until.isoformat() if article.breaking_until else None,
     )  # fmt: skip
     joined = "\x00".join("\x01" if f is None else f"{len(f)}:{f}" for f in fields)
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _image_digest(image: Image | None) -> str | None:
+    if image is None:
+        return None
+    joined = f"{image.url}\x1e{image.type}\x1e{image.length}"
+    details = (image.alt, image.width, image.height)
+    if details == (None, None, None):
+        return joined
+    return joined + "".join(f"\x1e{'' if d is None else f'{len(str(d))}:{d}'}" for d in details)
 
 
 def article_row(article: Article, article_digest: str) -> tuple[object, ...]:
@@ -61,6 +72,9 @@ def article_row(article: Article, article_digest: str) -> tuple[object, ...]:
         image.length if image else None,
         json.dumps(sorted(article.feed_keys())),
         article_digest,
+        image.alt if image else None,
+        image.width if image else None,
+        image.height if image else None,
     )
 
 
@@ -92,10 +106,17 @@ def article_from_row(row: Row) -> Article:
     (
         id_, title, link, published, updated, _updated_us, categories, language, author,
         summary, content, breaking, breaking_until, image_url, image_type, image_length, _feeds,
-        _digest,
+        _digest, image_alt, image_width, image_height,
     ) = row  # fmt: skip
     image = (
-        Image(url=str(image_url), type=str(image_type), length=int(image_length))
+        Image(
+            url=str(image_url),
+            type=str(image_type),
+            length=_int_or_none(image_length),
+            alt=None if image_alt is None else str(image_alt),
+            width=_int_or_none(image_width),
+            height=_int_or_none(image_height),
+        )
         if image_url is not None
         else None
     )
@@ -114,3 +135,7 @@ def article_from_row(row: Row) -> Article:
         image=image,
         breaking_until=datetime.fromisoformat(str(breaking_until)) if breaking_until else None,
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -125,7 +125,16 @@ def outbox_by_sink(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink)
+def image_details(conn: sqlite3.Connection, now: datetime) -> None:
+    """3: a lead image's alternative text and size in pixels, all optional.
+
+    ``image_length`` was always nullable; the import may now leave it out.
+    """
+    for column in ("image_alt TEXT", "image_width INTEGER", "image_height INTEGER"):
+        conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink, image_details)
 
 
 def migrate(conn: sqlite3.Connection, now: datetime) -> None:

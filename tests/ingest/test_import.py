@@ -118,6 +118,26 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "must be a size in bytes",
     ),
     (
+        "image width zero",
+        record(2, image={"url": "https://news.example/i.jpg", "type": "image/jpeg", "width": 0}),
+        "image.width",
+        "must be pixels",
+    ),
+    (
+        "image height a string",
+        record(
+            2, image={"url": "https://news.example/i.jpg", "type": "image/jpeg", "height": "450"}
+        ),
+        "image.height",
+        "must be pixels",
+    ),
+    (
+        "image alt a number",
+        record(2, image={"url": "https://news.example/i.jpg", "type": "image/jpeg", "alt": 5}),
+        "image.alt",
+        "must be a string, not a number",
+    ),
+    (
         "image url relative",
         record(2, image={"url": "/media/i.jpg", "type": "image/jpeg", "length": 12}),
         "image.url",
@@ -503,3 +523,27 @@ def test_validation_in_worker_processes_reports_in_file_order(
     ]
     assert "line 31 (id t-00030): title: removed 1 character" in lines[1]
     assert "added 38, updated 0, unchanged 0, stale 0, rejected 2" in run.out
+
+
+def test_a_lead_image_keeps_its_alternative_text_and_pixels(
+    import_records: ImportRecords, settings: Settings
+) -> None:
+    image = {
+        "url": "https://news.example/media/a.jpg",
+        "type": "image/jpeg",
+        "alt": "<b>المنتخب</b> يرفع الكأس",  # plain text, as titles: the markup goes
+        "width": 1200,
+        "height": 675,
+    }  # no length: readers do without it
+    run = import_records([record(1, image=image), record(2, image={**image, "alt": "  "})])
+    assert run.code == 0, run.err
+    articles = stored(settings, ["t-00001", "t-00002"])[1]
+    first, second = articles["t-00001"], articles["t-00002"]
+    assert first is not None and first.image is not None
+    assert (first.image.alt, first.image.width, first.image.height) == (
+        "المنتخب يرفع الكأس",
+        1200,
+        675,
+    )
+    assert first.image.length is None
+    assert second is not None and second.image is not None and second.image.alt is None

@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import sqlite3
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from store.sqlite.connection import connect, transaction
 from store.sqlite.rows import ARTICLE_COLUMNS, prepare
 from store.sqlite.schema import MIGRATIONS, schema_version
 from store.sqlite.store import SQLiteStore
-from store.types import to_us
+from store.types import Image, Outcome, to_us
 from tests.support.builders import LATER, NOW, article
 from tests.support.store import run
 
@@ -69,11 +70,13 @@ def test_a_v1_store_keeps_its_articles_and_its_hub_queue_moves_to_websub(
 ) -> None:
     path = tmp_path / "v1.db"
     conn = _store_at(path, 1)
+    stored = article(1, image=Image("https://news.example/a.jpg", "image/jpeg", 1234))
     with contextlib.closing(conn), transaction(conn):
-        prepared = prepare(article(1))
+        prepared = prepare(stored)
+        v1_columns = ", ".join(ARTICLE_COLUMNS.split(", ")[:18])  # later ones came after
         conn.execute(
-            f"INSERT INTO articles (pk, {ARTICLE_COLUMNS}) VALUES (1, {', '.join('?' * 18)})",
-            prepared.row,
+            f"INSERT INTO articles (pk, {v1_columns}) VALUES (1, {', '.join('?' * 18)})",
+            prepared.row[:18],
         )
         conn.executemany(
             "INSERT INTO feed_entries (feed, published_us, article, expires_us)"
@@ -90,9 +93,14 @@ def test_a_v1_store_keeps_its_articles_and_its_hub_queue_moves_to_websub(
         )
 
     async def scenario(store: SQLiteStore) -> None:
-        assert await store.get_article("a-1") == article(1)
+        assert await store.get_article("a-1") == stored
+        # its digest is the one the current code computes: a re-import changes nothing
+        assert await store.put_articles([stored]) == [Outcome.UNCHANGED]
         assert [a.id for a in await store.feed_articles("politics", 10, LATER)] == ["a-1"]
         assert await store.claim_changes("websub", LATER, 30) == [("politics", 0), ("all", 2)]
+        detailed = replace(stored, image=replace(stored.image, alt="صورة", width=800, height=450))
+        assert await store.put_articles([detailed]) == [Outcome.UPDATED]
+        assert await store.get_article("a-1") == detailed
 
     run(scenario, path)
     assert "hub_queue" not in _tables(path)
