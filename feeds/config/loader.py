@@ -161,7 +161,9 @@ def _parse_site(table: TomlTable) -> Site:
 
 
 def _parse_feeds(table: TomlTable) -> FeedOptions:
-    table.reject_unknown(("items", "ttl", "max_age", "breaking_max_age", "rtl_mark"))
+    table.reject_unknown(
+        ("items", "ttl", "max_age", "breaking_max_age", "rtl_mark", "image_in_content")
+    )
     defaults = FeedOptions()
     return FeedOptions(
         items=table.integer("items", defaults.items, minimum=1, maximum=1000),
@@ -169,6 +171,7 @@ def _parse_feeds(table: TomlTable) -> FeedOptions:
         max_age=table.integer("max_age", defaults.max_age, minimum=0),
         breaking_max_age=table.integer("breaking_max_age", defaults.breaking_max_age, minimum=0),
         rtl_mark=table.value("rtl_mark", bool, defaults.rtl_mark),
+        image_in_content=table.value("image_in_content", bool, defaults.image_in_content),
     )
 
 

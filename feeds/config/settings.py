@@ -54,6 +54,7 @@ class FeedOptions:
     max_age: int = 300  # Cache-Control max-age of feeds, seconds, >= 0
     breaking_max_age: int = 60  # max-age of the breaking feed, seconds, >= 0
     rtl_mark: bool = True  # prefix U+200F to RTL titles that start with a Latin letter
+    image_in_content: bool = True  # the lead image also opens the content, as a <figure>
 
 
 @dataclass(frozen=True, slots=True)

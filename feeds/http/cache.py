@@ -168,7 +168,16 @@ class FeedCache:
         options = self._settings.feeds
         now = utc_now(self._clock)
         articles = await self._store.feed_articles(spec.key, options.items, now)
-        views = [entry_view(spec, a, self._titles, rtl_mark=options.rtl_mark) for a in articles]
+        views = [
+            entry_view(
+                spec,
+                a,
+                self._titles,
+                rtl_mark=options.rtl_mark,
+                image_in_content=options.image_in_content,
+            )
+            for a in articles
+        ]
         self._entries[spec.key] = (state, views)
         return views
 

@@ -56,9 +56,15 @@ def entry_view(
     category_titles: Mapping[str, str],
     *,
     rtl_mark: bool,
+    image_in_content: bool = False,
 ) -> EntryView:
-    """The entry for ``article`` in the feed ``spec``."""
+    """The entry for ``article`` in the feed ``spec``.
+
+    With ``image_in_content``, the lead image opens the content as a figure,
+    for readers that show nothing but the content.
+    """
     mark = rtl_mark and direction(article.language) == "rtl"
+    figure = _figure(article.image) if image_in_content and article.image else ""
     return EntryView(
         id=spec.entry_id(article.id),
         title=_marked(article.title, mark),
@@ -70,7 +76,7 @@ def entry_view(
         own_language=article.language != spec.language,
         author=article.author,
         summary=_marked(summary, mark) if (summary := _summary(article)) else None,
-        content_html=_wrapped(article.content, article.language, mark),
+        content_html=_wrapped(article.content, article.language, mark, figure),
         image=article.image,
     )
 
@@ -117,9 +123,23 @@ def _content_direction(content: str) -> str | None:
     return None
 
 
-def _wrapped(content: str | None, language: str, mark: bool) -> str | None:
-    """``content`` inside one ``div`` that states its direction and language."""
-    if not content:
+def _wrapped(content: str | None, language: str, mark: bool, figure: str = "") -> str | None:
+    """``figure`` and ``content`` inside one ``div`` that states their direction and language."""
+    if not content and not figure:
         return None
-    lead = RLM if mark and _content_direction(content) == "ltr" else ""
-    return f'<div dir="{direction(language)}" lang="{language}">{lead}{content}</div>'
+    lead = RLM if content and mark and _content_direction(content) == "ltr" else ""
+    body = f"{figure}{lead}{content or ''}"
+    return f'<div dir="{direction(language)}" lang="{language}">{body}</div>'
+
+
+def _figure(image: Image) -> str:
+    """The lead image as HTML: every value escaped, the size given when known.
+
+    Without alternative text the image gets ``alt=""``: it illustrates the
+    entry whose title comes just before it, and a screen reader then skips
+    it rather than read out its file name.
+    """
+    attributes = [f'src="{html.escape(image.url)}"', f'alt="{html.escape(image.alt or "")}"']
+    if image.width and image.height:
+        attributes.append(f'width="{image.width}" height="{image.height}"')
+    return f"<figure><img {' '.join(attributes)} /></figure>"  # XHTML-compatible, as HTML allows
