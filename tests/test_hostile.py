@@ -8,6 +8,7 @@ executable, and read back as the text the publisher meant.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import feedparser
+import html5lib
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, given
@@ -49,12 +51,21 @@ def strict(document: bytes) -> etree._Element:
     return etree.fromstring(document, STRICT)
 
 
+def html_text(fragment: str) -> str:
+    """The text a reader shows for an HTML fragment: parsed as a browser parses it."""
+    return "".join(html5lib.parseFragment(fragment, namespaceHTMLElements=False).itertext())
+
+
 def guid(article_id: str) -> str:
     return f"tag:news.example,2026:article:{article_id}"
 
 
 def entry(document: bytes, fmt: str, article_id: str) -> dict[str, str | None]:
-    """Title, author, summary and content (HTML) of one article as a feed carries them."""
+    """Title, author, summary and content (HTML) of one article as a reader gets them.
+
+    The summary is text: RSS carries it in ``description``, which is HTML, so it is
+    read as HTML; Atom carries it as ``type="text"``.
+    """
     root = strict(document)
     if fmt == "rss":
         found = [i for i in root.iter("item") if i.findtext("guid") == guid(article_id)]
@@ -63,7 +74,7 @@ def entry(document: bytes, fmt: str, article_id: str) -> dict[str, str | None]:
         return {
             "title": item.findtext("title"),
             "author": item.findtext("dc:creator", namespaces=NS),
-            "summary": item.findtext("description"),
+            "summary": html_text(item.findtext("description") or ""),
             "content": item.findtext("content:encoded", namespaces=NS),
         }
     found = [
@@ -298,6 +309,72 @@ def test_xml_syntax_characters_round_trip_as_text(
         assert paragraphs[0] == "فقرة ]]> & <b> نهاية", fmt
     reader = feedparser.parse(fetch("/feeds/all.atom", validate=False).content)
     assert reader.entries[0].title == title
+
+
+# --- plain text that reads as markup --------------------------------------------------------------
+
+# A summary as the publisher sends it, and the plain text it is once cleaned (markup in a
+# plain-text field is stripped and references decoded: a literal "<b>" arrives as "&lt;b&gt;").
+# The entries are Arabic, so text that starts with a Latin letter gets a right-to-left mark.
+MARKUP_LIKE_SUMMARIES = [
+    pytest.param("a < b & c", RLM + "a < b & c", id="a < b & c"),
+    pytest.param("&lt;b&gt;x&lt;/b&gt;", RLM + "<b>x</b>", id="<b>x</b>"),
+    pytest.param("AT&T", RLM + "AT&T", id="AT&T"),
+    pytest.param("1 &amp;lt; 2", RLM + "1 &lt; 2", id="1 &lt; 2"),
+    pytest.param("خبر < عاجل & <عاجل", "خبر < عاجل & <عاجل", id="Arabic with <"),
+]
+
+
+def rss_summaries(document: bytes) -> dict[str, tuple[str | None, str]]:
+    """Each item's description as lxml reads it, and as feedparser shows it (HTML), by guid."""
+    items = strict(document).iter("item")
+    raw = {item.findtext("guid"): item.findtext("description") for item in items}
+    shown = {}
+    for reader_entry in feedparser.parse(document).entries:
+        assert reader_entry.summary_detail.type == "text/html"
+        shown[reader_entry.id] = reader_entry.summary
+    assert raw.keys() == shown.keys()
+    return {key: (raw[key], shown[key]) for key in raw}
+
+
+@pytest.mark.parametrize(("sent", "plain"), MARKUP_LIKE_SUMMARIES)
+def test_plain_text_summaries_read_back_as_the_same_text(
+    import_records: ImportRecords, fetch: Fetch, sent: str, plain: str
+) -> None:
+    """RSS description is HTML: plain text is escaped once, and every reader shows it as is."""
+    data = record(1, summary=sent)
+    assert import_records([data]).code == 0
+    for feed in ("all", "politics"):
+        document = fetch(f"/feeds/{feed}.rss").content  # the validator finds nothing
+        description, shown = rss_summaries(document)[guid(data["id"])]
+        assert description is not None
+        assert html.unescape(description) == plain, feed
+        assert html_text(description) == plain, feed
+        assert html_text(shown) == plain, feed  # after feedparser's sanitizing
+        assert description.startswith(RLM) is plain.startswith(RLM), feed  # not a reference
+    # Atom's summary is type="text" and carries the text as it is (the validator, like W3C's,
+    # warns [ContainsUndeclaredHTML] about text holding "</b>" or "&lt;": the publisher's text)
+    atom = strict(fetch("/feeds/all.atom", validate=False).content)
+    assert atom.findtext("atom:entry/atom:summary", namespaces=NS) == plain
+
+
+def test_summaries_made_up_from_the_body_or_the_title_are_escaped_too(
+    import_records: ImportRecords, fetch: Fetch
+) -> None:
+    """Without a summary, RSS description is an excerpt of the body, else the title."""
+    excerpt = record(1, summary=None, content="<p>a &lt; b &amp; c و AT&amp;T &gt; 1</p>")
+    flash = record(2, summary=None, content=None, image=None, title="عاجل: AT&T < Verizon")
+    assert import_records([excerpt, flash]).code == 0
+    expected = {
+        guid(excerpt["id"]): RLM + "a < b & c و AT&T > 1",
+        guid(flash["id"]): "عاجل: AT&T < Verizon",
+    }
+    document = fetch("/feeds/all.rss").content  # the validator finds nothing
+    for key, (description, shown) in rss_summaries(document).items():
+        assert description is not None
+        assert html.unescape(description) == expected[key]
+        assert html_text(description) == expected[key]
+        assert html_text(shown) == expected[key]
 
 
 # --- direction marks ------------------------------------------------------------------------------

@@ -9,13 +9,21 @@ here and tested in ``tests/formats``:
   WebSub hub link is added beside it;
 - content set without a description lands in ``description``: content is
   never given to feedgen; the entry extension writes ``content:encoded``
-  itself and ``description`` holds only the summary.
+  itself and ``description`` holds only the summary;
+- ``summary(text, type="text")`` puts the text into ``description`` as it
+  is, though RSS ``description`` is HTML (RSS Profile): a plain summary such
+  as ``a < b & c`` or ``<b>x</b>`` would be read as markup. The summary (or
+  its stand-in, an excerpt of the body or the title) is plain text, so it is
+  HTML-escaped here and given to ``description()``: ``<``, ``>`` and ``&``
+  only, nothing else, so Arabic and the right-to-left mark stay characters.
 
 ``dc:creator`` and ``dc:language`` are written by the entry extension rather
 than through feedgen's dc extension, which costs a seventh of a render.
 """
 
 from __future__ import annotations
+
+import html
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
@@ -76,8 +84,8 @@ def render(doc: FeedDocument) -> bytes:
         fe.updated(view.updated)
         for category in view.categories:
             fe.category(term=category.label)
-        if view.summary:
-            fe.summary(view.summary, type="text")  # <description>
+        if view.summary:  # plain text, and <description> is HTML; only RSS is rendered here
+            fe.description(html.escape(view.summary, quote=False), isSummary=True)
         if view.image:
             fe.enclosure(view.image.url, str(view.image.length), view.image.type)
     return bytes(fg.rss_str(pretty=False))

@@ -85,6 +85,28 @@ def test_rss_content_never_lands_in_description(
     )
 
 
+@pytest.mark.parametrize(
+    ("changes", "summary"),
+    [
+        pytest.param({"summary": "a < b & c"}, "\u200fa < b & c", id="summary"),
+        pytest.param({"summary": "خبر <عاجل> &amp; نص"}, "خبر <عاجل> &amp; نص", id="Arabic"),
+        pytest.param({"content": "<p>NASA &lt; 2 &amp; y</p>"}, "\u200fNASA < 2 & y", id="excerpt"),
+        pytest.param({"content": None, "title": "AT&T <b>"}, "\u200fAT&T <b>", id="title only"),
+    ],
+)
+def test_rss_description_is_plain_text_escaped_as_html(
+    settings: Settings, changes: dict[str, object], summary: str
+) -> None:
+    """RSS description is HTML: the plain summary or its stand-in is escaped, once; Atom's
+    summary is type="text" and carries it as it is. The right-to-left mark stays a character."""
+    item = rendered(settings, "rss", article(**changes)).find("channel/item")
+    escaped = summary.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert item.findtext("description") == escaped
+    entry = rendered(settings, "atom", article(**changes)).find("atom:entry", NS)
+    assert entry.findtext("atom:summary", namespaces=NS) == summary
+    assert entry.find("atom:summary", NS).get("type") == "text"
+
+
 def test_atom_entry_links_keep_rel_type_and_length(settings: Settings) -> None:
     entry = rendered(settings, "atom", article()).find("atom:entry", NS)
     links = [link.attrib for link in entry.findall("atom:link", NS)]

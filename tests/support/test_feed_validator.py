@@ -167,6 +167,26 @@ def test_atom_allows_what_rfc_4287_allows(old: str, new: str) -> None:
             "<link>\n      https://news.example/\n    </link>",
             id="white space around a value",
         ),
+        pytest.param(
+            "<description>The fair opened.</description>",
+            "<description>a &amp;lt; b &amp;amp; c, AT&amp;amp;T &amp;gt; 2</description>",
+            id="plain text escaped once in an item description",
+        ),
+        pytest.param(
+            "<description>The fair opened.</description>",
+            "<description>&amp;lt;b&amp;gt;x&amp;lt;/b&amp;gt; 1 &amp;amp;lt; 2</description>",
+            id="plain text that reads as markup, escaped once",
+        ),
+        pytest.param(
+            "<description>&lt;p&gt;افتتح المعرض أبوابه صباح اليوم.&lt;/p&gt;</description>",
+            "<description>\u200fiPhone &amp;lt; خبر &amp;amp; عاجل</description>",
+            id="escaped Arabic text after a right-to-left mark",
+        ),
+        pytest.param(
+            "<description>آخر الأخبار من نشرة</description>",
+            "<description>AT&amp;T &amp; a &lt; b</description>",
+            id="channel description is plain text, not HTML",
+        ),
     ],
 )
 def test_rss_allows_what_rss_allows(old: str, new: str) -> None:
@@ -512,6 +532,9 @@ ATOM_CASES = [
         id="CSS url()",
     ),
     pytest.param(HTML_CONTENT, "&lt;blink2&gt;" + HTML_CONTENT, "[NotHtml]", id="not HTML"),
+    pytest.param(
+        HTML_CONTENT, "a &lt; b " + HTML_CONTENT, "invalid HTML at 1:3", id="unescaped < in HTML"
+    ),
     pytest.param(
         HTML_CONTENT,
         "&amp;lt;p&amp;gt;" + HTML_CONTENT,
@@ -916,10 +939,58 @@ RSS_CASES = [
         'href="https://news.example/fair"', 'href="/fair"', "[ContainsRelRef]", id="relative link"
     ),
     pytest.param(
-        DESCRIPTION_1,
-        "<description>&amp;lt;p&amp;gt;نص</description>",
+        ENCODED,
+        ENCODED.replace("<p>", "<p>&lt;p&gt;"),
         "HTML escaped twice",
         id="double-escaped",
+    ),
+    pytest.param(
+        "<description>The fair opened.</description>",
+        "<description>a &lt; b &amp; c</description>",
+        "invalid HTML at 1:3: Expected tag name",
+        id="plain text with < unescaped in description",
+    ),
+    pytest.param(
+        "<description>The fair opened.</description>",
+        "<description>AT&amp;T</description>",
+        "invalid HTML at 1:4: Named entity expected",
+        id="plain text with & unescaped in description",
+    ),
+    pytest.param(
+        DESCRIPTION_1,
+        "<description>\u200fخبر &lt;عاجل</description>",
+        "[NotHtml]",
+        id="Arabic text with < unescaped in description",
+    ),
+    pytest.param(
+        "<description>The fair opened.</description>",
+        "<description>&lt;b&gt;x&lt;/p&gt;</description>",
+        "[NotHtml]",
+        id="stray end tag in description",
+    ),
+    pytest.param(
+        ENCODED,
+        ENCODED.replace("<p>", "<p><script>x()</script>"),
+        "<script> is a security risk",
+        id="script in content:encoded",
+    ),
+    pytest.param(
+        ENCODED,
+        ENCODED.replace("<p>", "<form action='https://x.example/'><input name='q'></form><p>"),
+        "<form> is a security risk",
+        id="form in content:encoded",
+    ),
+    pytest.param(
+        ENCODED,
+        ENCODED.replace("<p>", "</div><p>"),
+        "invalid HTML",
+        id="stray end tag in content:encoded",
+    ),
+    pytest.param(
+        ENCODED,
+        ENCODED.replace("<p>", "<p>a < b "),
+        "invalid HTML",
+        id="unescaped < in content:encoded",
     ),
     pytest.param(
         DESCRIPTION_1 + "\n", "", "[NeedDescriptionBeforeContent]", id="content without description"
