@@ -1,11 +1,15 @@
-"""``/feeds.opml``: every feed as one OPML 2.0 list, read back by a real OPML reader.
+"""``/feeds.opml``: every feed as one OPML 2.0 list, read back by real OPML readers.
 
-listparser reads what a feed reader would import; lxml, without recovery,
-reads the attributes listparser does not report (type, htmlUrl, language).
+listparser (Python) and newsboat (C++ on libxml2, when installed; CI installs
+it) read what a feed reader would import; lxml, without recovery, reads the
+attributes listparser does not report (type, htmlUrl, language).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -228,3 +232,39 @@ def test_head_and_cors_preflight(client: TestClient) -> None:
     post = client.post("/feeds.opml")
     assert post.status_code == 405
     assert set(post.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def newsboat() -> str:
+    """newsboat's path; in CI (where .ci/run installs it) its absence is a failure."""
+    path = shutil.which("newsboat")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("newsboat is not installed: .ci/run installs it")
+        pytest.skip("newsboat is not installed (apt-get install newsboat); CI runs this")
+    return path
+
+
+@pytest.mark.parametrize("extension", EXTENSIONS)
+def test_newsboat_imports_every_feed(
+    fetch: Fetch, newsboat: str, tmp_path: Path, extension: str
+) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_bytes(fetch(f"/feeds.opml?format={extension}").content)
+    urls, config = tmp_path / "urls", tmp_path / "config"
+    config.write_text("")
+    done = subprocess.run(
+        [newsboat, "-i", str(opml), "-u", str(urls), "-c", str(tmp_path / "cache.db"),
+         "-C", str(config)],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )  # fmt: skip
+    # newsboat exits 0 even when the file does not parse: its message tells.
+    assert done.stdout.strip() == f"Import of {opml} finished.", done.stdout + done.stderr
+    assert urls.read_text(encoding="utf-8").splitlines() == [
+        feed_url(key, extension) for key in KEYS
+    ]
