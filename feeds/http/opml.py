@@ -42,6 +42,11 @@ DEFAULT_FORMAT = "atom"
 SPEC = "http://opml.org/spec2.opml"
 
 
+def url(site_link: str) -> str:
+    """Where the list is served for a site whose link is ``site_link`` (ending with ``/``)."""
+    return site_link + PATH.removeprefix("/")
+
+
 def opml_document(settings: Settings, specs: Iterable[FeedSpec], fmt: FeedFormat) -> bytes:
     """The subscription list of every feed in ``specs``, each at its URL in ``fmt``.
 
