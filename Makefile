@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := config/demo-articles.jsonl
+# config/nashra.toml with site.link = http://127.0.0.1:8000/, where `make run` serves.
+DEMO_CONFIG := config/demo.toml
 # The exact versions installed into .venv; `make lock` regenerates it.
 LOCK := constraints.txt
 
@@ -15,9 +17,10 @@ $(BIN)/nashra: pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $@
 
+# Import and serve read the same config: same categories, same ids.
 run: $(BIN)/nashra
-	$(BIN)/nashra import --if-empty $(DEMO)
-	$(BIN)/nashra serve --host 127.0.0.1 --port 8000
+	$(BIN)/nashra import --config $(DEMO_CONFIG) --if-empty $(DEMO)
+	$(BIN)/nashra serve --config $(DEMO_CONFIG) --host 127.0.0.1 --port 8000
 
 test: $(BIN)/nashra
 	$(BIN)/ruff check feeds store tests

@@ -1,7 +1,7 @@
 """The ASGI application: ``create_app(settings)``; the lifespan opens what it serves from.
 
 Requests under ``/feeds/`` go straight to :class:`~feeds.http.feed_endpoint.FeedEndpoint`,
-the hot path; everything else (the index page, ``/healthz``, the API, and
+the hot path; everything else (the index page, ``/feeds.opml``, ``/healthz``, the API, and
 the lifespan) goes through Starlette. The lifespan opens the store (unless
 one is given), makes the feed cache and starts an outbox worker per sink,
 and hands them to every route as one typed :class:`~feeds.http.state.AppState`.
@@ -23,7 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from feeds.config.loader import config_path, load_settings
 from feeds.config.settings import Settings
-from feeds.http import errors
+from feeds.http import errors, opml
 from feeds.http.api import api_routes
 from feeds.http.cache import FeedCache
 from feeds.http.conditional import http_date
@@ -50,9 +50,11 @@ class NashraApp:
         self._given_store = store
         self._feeds: FeedEndpoint | None = None  # made in the lifespan
         self._state: AppState | None = None
+        self.opml = opml.OpmlEndpoint(settings, self.specs.values())
         self.web = Starlette(
             routes=[
                 Route("/", self.index, methods=["GET"]),
+                Route(opml.PATH, self.opml.get, methods=["GET", "OPTIONS"]),
                 Route("/healthz", healthz, methods=["GET"]),
                 Mount("/api", routes=api_routes()),
             ],

@@ -3,10 +3,10 @@
 Refactoring must not change a byte a reader receives. This test builds a
 store from the shipped demo articles and the test records (every language,
 breaking, embargoed, expired, with and without summaries and images), pins
-every time the bytes depend on, and compares each feed, in each format, and
-the index page with the golden copy. A deliberate change of output is made
-by running ``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py`` and
-committing the new files with the change that explains them.
+every time the bytes depend on, and compares each feed, in each format, the
+index page and the OPML list with the golden copy. A deliberate change of
+output is made by running ``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py``
+and committing the new files with the change that explains them.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         load_settings(config, db=db), websub=WebSubOptions(hub="https://hub.example/")
     )
     app = create_app(settings, clock=NOW.timestamp)
-    paths = ["/"] + [f"/feeds/{spec}.{fmt}" for spec in app.specs for fmt in ("rss", "atom")]
+    paths = ["/", "/feeds.opml"] + [
+        f"/feeds/{spec}.{fmt}" for spec in app.specs for fmt in ("rss", "atom")
+    ]
     with TestClient(app, base_url="https://news.example") as client:
         bodies = {}
         for path in paths:
@@ -87,7 +89,7 @@ def _pin_write_times(db: Path) -> None:
 
 
 def _golden_name(path: str) -> str:
-    return "index.html" if path == "/" else path.removeprefix("/feeds/")
+    return "index.html" if path == "/" else path.removeprefix("/feeds/").removeprefix("/")
 
 
 def test_every_feed_is_byte_identical_to_its_golden_copy(served: dict[str, bytes]) -> None:
