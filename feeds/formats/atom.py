@@ -14,6 +14,7 @@ from lxml import etree
 
 from feeds.formats.base import FeedDocument, FeedFormat
 from feeds.formats.feedgen_common import feed_generator
+from feeds.formats.media_rss import MEDIA_NS, add_lead_image
 from feeds.model.entries import EntryView
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -21,7 +22,10 @@ MEDIA_TYPE = "application/atom+xml"
 
 
 class _FeedFixes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
-    """None at feed level; feedgen wants a feed class beside the entry one."""
+    """The Media RSS namespace, declared once on ``<feed>`` for the entries' images."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS}
 
 
 class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
@@ -34,7 +38,9 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyp
             entry.remove(link)
         etree.SubElement(entry, "link", rel="alternate", type="text/html", href=self.view.link)
         image = self.view.image
-        if image:
+        if image and image.length is not None:
+            # RFC 4287 §4.2.7.2: an enclosure SHOULD state its length; without it the
+            # image still comes as Media RSS and in the content
             etree.SubElement(
                 entry,
                 "link",
@@ -43,6 +49,8 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyp
                 length=str(image.length),
                 href=image.url,
             )
+        if image:
+            add_lead_image(entry, image)
         if self.view.own_language:
             entry.set(XML_LANG, self.view.language)
         return entry

@@ -30,6 +30,7 @@ from lxml import etree
 
 from feeds.formats.base import FeedDocument, FeedFormat
 from feeds.formats.feedgen_common import feed_generator
+from feeds.formats.media_rss import MEDIA_NS, add_lead_image
 from feeds.model.entries import EntryView
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -43,7 +44,7 @@ class _ChannelFixes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
     hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"dc": DC_NS}
+        return {"dc": DC_NS, "media": MEDIA_NS}
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         channel = feed[0]
@@ -65,6 +66,8 @@ class _ItemFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untype
             etree.SubElement(item, f"{{{DC_NS}}}language").text = self.view.language
         if self.view.content_html:
             etree.SubElement(item, f"{{{CONTENT_NS}}}encoded").text = self.view.content_html
+        if self.view.image:
+            add_lead_image(item, self.view.image)
         return item
 
 
@@ -86,8 +89,8 @@ def render(doc: FeedDocument) -> bytes:
             fe.category(term=category.label)
         if view.summary:  # plain text, and <description> is HTML; only RSS is rendered here
             fe.description(html.escape(view.summary, quote=False), isSummary=True)
-        if view.image:
-            fe.enclosure(view.image.url, str(view.image.length), view.image.type)
+        if view.image:  # a size unknown is 0, as the RSS Board profile says
+            fe.enclosure(view.image.url, str(view.image.length or 0), view.image.type)
     return bytes(fg.rss_str(pretty=False))
 
 
