@@ -40,7 +40,7 @@ class RecordingSink:
         """Nothing to close."""
 
 
-async def _until(check: Callable[[], bool], timeout: float = 3.0) -> None:
+async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not check():
             await asyncio.sleep(0.01)
