@@ -25,6 +25,7 @@ from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.loader import load_settings
 from feeds.config.settings import WebSubOptions
+from feeds.formats.registry import FORMATS
 from tests.support.builders import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -69,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     )
     app = create_app(settings, clock=NOW.timestamp)
     paths = ["/", "/feeds.opml"] + [
-        f"/feeds/{spec}.{fmt}" for spec in app.specs for fmt in ("rss", "atom")
+        f"/feeds/{spec}.{fmt.extension}" for spec in app.specs for fmt in FORMATS
     ]
     with TestClient(app, base_url="https://news.example") as client:
         bodies = {}

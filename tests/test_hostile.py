@@ -2,8 +2,9 @@
 
 Markup, scripts, characters XML forbids and stray bidi controls go in through
 ``nashra import``; what comes out of every feed that carries the article must
-parse with lxml's strict parser and with feedparser (not bozo), hold nothing
-executable, and read back as the text the publisher meant.
+parse strictly (RSS and Atom: lxml without recovery, and feedparser not bozo;
+JSON Feed: strict JSON, and fastfeedparser), hold nothing executable, and
+read back as the text the publisher meant.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import fastfeedparser
 import feedparser
 import html5lib
 import lxml.html
@@ -35,7 +37,7 @@ NS = {
     "content": "http://purl.org/rss/1.0/modules/content/",
     "dc": "http://purl.org/dc/elements/1.1/",
 }
-FORMATS = ("rss", "atom")
+FORMATS = ("rss", "atom", "json")
 RLM, PDF, PDI, RLO, RLI = "\u200f", "\u202c", "\u2069", "\u202e", "\u2067"
 DANGEROUS_TAGS = {"script", "style", "iframe", "object", "embed", "bdo", "form", "svg", "math"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -56,6 +58,24 @@ def html_text(fragment: str) -> str:
     return "".join(html5lib.parseFragment(fragment, namespaceHTMLElements=False).itertext())
 
 
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    assert len({name for name, _ in pairs}) == len(pairs), pairs
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    pytest.fail(f"{name} in a JSON Feed")
+
+
+def strict_json(document: bytes) -> dict[str, Any]:
+    """A JSON Feed parsed strictly (UTF-8, unique names, no NaN), after fastfeedparser read it."""
+    feed = json.loads(
+        document.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_no_constant
+    )
+    assert len(fastfeedparser.parse(document).entries) == len(feed["items"])
+    return feed  # type: ignore[no-any-return]
+
+
 def guid(article_id: str) -> str:
     return f"tag:news.example,2026:article:{article_id}"
 
@@ -64,8 +84,18 @@ def entry(document: bytes, fmt: str, article_id: str) -> dict[str, str | None]:
     """Title, author, summary and content (HTML) of one article as a reader gets them.
 
     The summary is text: RSS carries it in ``description``, which is HTML, so it is
-    read as HTML; Atom carries it as ``type="text"``.
+    read as HTML; Atom carries it as ``type="text"``, JSON Feed as a plain string.
     """
+    if fmt == "json":
+        items = [i for i in strict_json(document)["items"] if i["id"] == guid(article_id)]
+        assert len(items) == 1, article_id
+        found_item = items[0]
+        return {
+            "title": found_item.get("title"),
+            "author": found_item["authors"][0]["name"] if "authors" in found_item else None,
+            "summary": found_item.get("summary"),
+            "content": found_item.get("content_html"),
+        }
     root = strict(document)
     if fmt == "rss":
         found = [i for i in root.iter("item") if i.findtext("guid") == guid(article_id)]
@@ -187,6 +217,45 @@ def test_plain_text_fields_carry_no_markup(
         assert "<" not in (found[field] or ""), fmt
 
 
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a JSON value with its path, member names included."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for name, member in value.items():
+            yield f"{path}/{name} (name)", name
+            yield from _strings(member, f"{path}/{name}")
+    elif isinstance(value, list):
+        for index, member in enumerate(value):
+            yield from _strings(member, f"{path}/{index}")
+
+
+def test_json_feed_holds_markup_only_in_its_sanitized_content_html(
+    import_records: ImportRecords, fetch: Fetch
+) -> None:
+    hostile = record(
+        1,
+        title="<b>عاجل</b>: خبر <img src=x onerror=alert(1)>",
+        author='سامي حداد <img src="x" onerror="alert(1)">',
+        summary="<p>ملخص <em>الخبر</em></p><style>p{}</style>",
+        content=ACTIVE_CONTENT,
+    )
+    assert import_records([hostile, record(2, summary=None, content=ACTIVE_CONTENT)]).code == 0
+    response = fetch("/feeds/all.json")
+    assert response.headers["x-content-type-options"] == "nosniff"  # never sniffed as HTML
+    feed = strict_json(response.content)
+    html = 0
+    for path, text in _strings(feed):
+        if path.endswith("/content_html"):
+            html += 1
+            assert_harmless(text)
+            assert "alert" not in text and "javascript" not in text.lower(), path
+        else:
+            assert not re.search(r"<[A-Za-z!/?]", text), (path, text)
+            assert "alert" not in text and "javascript" not in text.lower(), (path, text)
+    assert html == 2
+
+
 # --- characters XML forbids -----------------------------------------------------------------------
 
 FORBIDDEN_CHARS = ["\x00", "\x01", "\x1f", "\x85", "\ud800", "\ufffe", "\uffff"]
@@ -243,7 +312,7 @@ def test_hostile_sample_lines_import_with_warnings(
     assert "added 4, updated 0, unchanged 0, stale 0, rejected 0" in run.out
     for fmt in FORMATS:
         document = fetch(f"/feeds/all.{fmt}").content
-        strict(document)
+        strict_json(document) if fmt == "json" else strict(document)
         assert "\ufffd".encode() not in document, fmt
         first = entry(document, fmt, "t-00001")["content"]
         assert first is not None

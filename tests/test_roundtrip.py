@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,14 +162,19 @@ def test_atom_round_trip(feed: str, fetch: Fetch) -> None:
 
 @pytest.mark.usefixtures("imported")
 def test_ids_are_identical_in_every_feed(fetch: Fetch) -> None:
-    """The same article has the same id in each feed it appears in, in both formats."""
+    """The same article has the same id in each feed it appears in, in every format."""
     seen: dict[str, set[str]] = {}
+    formats: dict[str, set[str]] = {}
     for feed in FEED_LANGUAGES:
-        for entry in parsed(fetch(f"/feeds/{feed}.atom").content).entries:
-            seen.setdefault(entry.link, set()).add(entry.id)
-        for entry in parsed(fetch(f"/feeds/{feed}.rss").content).entries:
-            seen.setdefault(entry.link, set()).add(entry.id)
+        for fmt in ("atom", "rss"):
+            for entry in parsed(fetch(f"/feeds/{feed}.{fmt}").content).entries:
+                seen.setdefault(entry.link, set()).add(entry.id)
+                formats.setdefault(entry.link, set()).add(fmt)
+        for item in json.loads(fetch(f"/feeds/{feed}.json").content)["items"]:
+            seen.setdefault(item["url"], set()).add(item["id"])
+            formats.setdefault(item["url"], set()).add("json")
     assert seen and all(len(ids) == 1 for ids in seen.values())
+    assert all(found == {"atom", "rss", "json"} for found in formats.values())
 
 
 def test_empty_feed_is_valid(fetch: Fetch) -> None:

@@ -1,10 +1,11 @@
 """What every feed format is: a media type, a URL extension and one render function.
 
-A format module (:mod:`feeds.formats.rss`, :mod:`feeds.formats.atom`) defines
-one :class:`FeedFormat`; :mod:`feeds.formats.registry` lists them, and
-everything that iterates formats (the feed endpoint, ETags, WebSub topics,
-the index page, the API's answers) reads that list. Adding a format is
-adding a module and a registry line.
+A format module (:mod:`feeds.formats.rss`, :mod:`feeds.formats.atom`,
+:mod:`feeds.formats.jsonfeed`) defines one :class:`FeedFormat`;
+:mod:`feeds.formats.registry` lists them, and everything that iterates
+formats (the feed endpoint, ETags, WebSub topics, the index page, the API's
+answers) reads that list. Adding a format is adding a module and a registry
+line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class FeedDocument:
     entries: Sequence[EntryView]
     modified: datetime  # the feed's last visible change: every feed-level date
     ttl: int  # minutes a reader may cache the feed (RSS <ttl>)
-    version: str  # nashra's version, in the generator element
+    version: str  # nashra's version, in the generator element (RSS, Atom)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,16 @@
-"""What the load asks for: the four load cases, and the feeds timed cold."""
+"""What the load asks for: the five load cases, and the feeds timed cold."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from feeds.formats.registry import FORMATS as REGISTERED
 from tests.bench.client import get
 
 MAIN_CATEGORY = "politics"
 SITE_FEEDS = ("all", "breaking")
-FORMATS = ("rss", "atom")
+FORMATS = tuple(fmt.extension for fmt in REGISTERED)  # rss, atom, json
 
 
 class CaseError(RuntimeError):
@@ -35,24 +36,31 @@ def main_category(categories: Iterable[str]) -> str:
 
 
 def every_feed(categories: Iterable[str]) -> tuple[str, ...]:
-    """Every feed in both formats: each category, then ``all`` and ``breaking``."""
+    """Every feed in every format: each category, then ``all`` and ``breaking``."""
     return tuple(f"/feeds/{key}.{fmt}" for key in [*categories, *SITE_FEEDS] for fmt in FORMATS)
 
 
 def cold_feeds(categories: Iterable[str]) -> list[str]:
-    """One feed of each kind, in both formats: a category, ``all`` and ``breaking``."""
+    """One feed of each kind, in every format: a category, ``all`` and ``breaking``.
+
+    The formats of one feed are timed in registry order, and the views of its
+    entries are kept from one format's render to the next (the render cache):
+    the first format's cold time includes the query, the others' do not.
+    """
     return list(every_feed([main_category(categories)]))
 
 
 def load_cases(port: int, categories: Iterable[str]) -> list[Case]:
-    """The four cases; the conditional one sends back the validators of a first GET."""
+    """The five cases; the conditional one sends back the validators of a first GET."""
     slugs = list(categories)
     main = f"/feeds/{main_category(slugs)}.rss"
+    main_json = f"/feeds/{main_category(slugs)}.json"
     return [
         Case("a", f"GET {main}", (main,)),
-        Case("b", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
-        Case("c", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
-        Case("d", "random feed, RSS or Atom", every_feed(slugs)),
+        Case("b", f"GET {main_json}", (main_json,)),
+        Case("c", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
+        Case("d", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
+        Case("e", "random feed, RSS, Atom or JSON Feed", every_feed(slugs)),
     ]
 
 

@@ -57,7 +57,7 @@ def test_dates_are_the_given_ones_never_now(settings: Settings) -> None:
 def test_same_input_renders_identical_bytes(settings: Settings) -> None:
     spec = feed_specs(settings)["politics"]
     views = [entry_view(spec, article(), {}, rtl_mark=True)]
-    for fmt in ("rss", "atom"):
+    for fmt in BY_EXTENSION:
         doc = FeedDocument(spec, views, MODIFIED, 15, "t")
         assert BY_EXTENSION[fmt].render(doc) == BY_EXTENSION[fmt].render(doc)
 

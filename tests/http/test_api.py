@@ -19,6 +19,7 @@ from starlette.types import Message
 from feeds.app import NashraApp, create_app
 from feeds.config.loader import load_settings
 from feeds.config.settings import Settings
+from feeds.formats.registry import FORMATS
 from feeds.http.state import STATE_KEY, AppState
 from feeds.http.tokens import hash_token
 from feeds.ingest.records import validate_record
@@ -33,7 +34,7 @@ DESK = "desk-Lr2Qm8Nc4Vx6Bz1Kw9Hs3Jd7Pf5Tg0Ya"
 MAX_BATCH = 5
 MAX_BODY = 64 * 1024
 ATOM = "{http://www.w3.org/2005/Atom}"
-ALL_FORMATS = ("rss", "atom")
+ALL_FORMATS = tuple(fmt.extension for fmt in FORMATS)
 
 
 @pytest.fixture
@@ -126,6 +127,7 @@ def test_post_adds_an_article_that_every_feed_shows_next(
     assert body["article"] == data
     assert body["warnings"] == []
     assert_feeds_served(client, body, {"politics", "all", "breaking"})
+    assert list(body["feeds"]["politics"]) == ["rss", "atom", "json"]  # each format's ETag
     for key in ("politics", "all", "breaking"):
         assert "t-00007" in feed_ids(client, key)
     assert "t-00007" not in feed_ids(client, "economy")

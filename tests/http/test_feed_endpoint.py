@@ -12,6 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
+from feeds.formats.registry import FORMATS
 from feeds.http import feed_endpoint
 from feeds.http.conditional import http_date
 from tests.support.builders import record
@@ -20,7 +21,13 @@ from tests.support.commands import ImportRecords
 from tests.support.faults import corrupt_store
 
 FEEDS = ["politics", "farsi", "all", "breaking"]
-TYPES = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
+TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+EXTENSIONS = list(TYPES)  # spelled out: a format missing from the registry fails below
+ENCODINGS = ["identity", "gzip", "br"]
 
 
 @pytest.fixture
@@ -29,7 +36,11 @@ def loaded(client: TestClient, import_records: ImportRecords) -> TestClient:
     return client
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_every_format_in_the_registry_is_tested_here() -> None:
+    assert [fmt.extension for fmt in FORMATS] == EXTENSIONS
+
+
+@pytest.mark.parametrize("fmt", EXTENSIONS)
 @pytest.mark.parametrize("feed", FEEDS)
 def test_headers(loaded: TestClient, feed: str, fmt: str) -> None:
     response = loaded.get(f"/feeds/{feed}.{fmt}", headers={"Accept-Encoding": "identity"})
@@ -53,7 +64,7 @@ def test_unchanged_content_gives_identical_bytes(loaded: TestClient) -> None:
     assert first.headers["etag"] == second.headers["etag"]
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+@pytest.mark.parametrize("fmt", EXTENSIONS)
 def test_if_none_match_gives_304_with_validators(
     loaded: TestClient, clock: Clock, fmt: str
 ) -> None:
@@ -78,7 +89,7 @@ def since(client: TestClient, moment: str | float, fmt: str = "rss") -> httpx.Re
     return client.get(f"/feeds/politics.{fmt}", headers={"If-Modified-Since": value})
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+@pytest.mark.parametrize("fmt", EXTENSIONS)
 def test_if_modified_since_its_last_modified_is_304(
     loaded: TestClient, clock: Clock, fmt: str
 ) -> None:
@@ -163,16 +174,18 @@ def test_if_none_match_wins_over_if_modified_since(loaded: TestClient, clock: Cl
     assert same_tag.status_code == 304
 
 
-def test_head_has_headers_and_no_body(loaded: TestClient) -> None:
-    get = loaded.get("/feeds/all.rss", headers={"Accept-Encoding": "identity"})
-    head = loaded.head("/feeds/all.rss", headers={"Accept-Encoding": "identity"})
+@pytest.mark.parametrize("fmt", EXTENSIONS)
+def test_head_has_headers_and_no_body(loaded: TestClient, fmt: str) -> None:
+    get = loaded.get(f"/feeds/all.{fmt}", headers={"Accept-Encoding": "identity"})
+    head = loaded.head(f"/feeds/all.{fmt}", headers={"Accept-Encoding": "identity"})
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["content-length"] == str(len(get.content))
     assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-type"] == TYPES[fmt]
 
 
-@pytest.mark.parametrize("path", ["/feeds/nope.rss", "/feeds/politics.json", "/feeds/politics"])
+@pytest.mark.parametrize("path", ["/feeds/nope.rss", "/feeds/politics.xml", "/feeds/politics"])
 def test_unknown_feed_or_format_is_404(loaded: TestClient, path: str) -> None:
     response = loaded.get(path)
     assert response.status_code == 404
@@ -187,13 +200,14 @@ def test_other_methods_are_405_with_allow(loaded: TestClient, method: str) -> No
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_web_readers_get_cors_for_conditional_requests(loaded: TestClient) -> None:
-    response = loaded.get("/feeds/all.atom")
+@pytest.mark.parametrize("fmt", EXTENSIONS)
+def test_web_readers_get_cors_for_conditional_requests(loaded: TestClient, fmt: str) -> None:
+    response = loaded.get(f"/feeds/all.{fmt}")
     assert response.headers["access-control-allow-origin"] == "*"
     exposed = response.headers["access-control-expose-headers"]
     assert "ETag" in exposed and "Last-Modified" in exposed
     preflight = loaded.options(
-        "/feeds/all.atom",
+        f"/feeds/all.{fmt}",
         headers={
             "Origin": "https://reader.example",
             "Access-Control-Request-Method": "GET",
@@ -205,38 +219,55 @@ def test_web_readers_get_cors_for_conditional_requests(loaded: TestClient) -> No
     assert "If-None-Match" in preflight.headers["access-control-allow-headers"]
 
 
+@pytest.mark.parametrize("fmt", EXTENSIONS)
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
-def test_compressed_variant_has_its_own_etag(loaded: TestClient, encoding: str) -> None:
-    plain = loaded.get("/feeds/all.rss", headers={"Accept-Encoding": "identity"})
-    packed = loaded.get("/feeds/all.rss", headers={"Accept-Encoding": encoding})
+def test_compressed_variant_has_its_own_etag(loaded: TestClient, encoding: str, fmt: str) -> None:
+    plain = loaded.get(f"/feeds/all.{fmt}", headers={"Accept-Encoding": "identity"})
+    packed = loaded.get(f"/feeds/all.{fmt}", headers={"Accept-Encoding": encoding})
     assert packed.headers["content-encoding"] == encoding
     assert packed.headers["vary"] == "Accept-Encoding"
     assert packed.headers["etag"] != plain.headers["etag"]
     assert packed.content == plain.content  # the client decoded it
     assert int(packed.headers["content-length"]) < len(plain.content)
     again = loaded.get(
-        "/feeds/all.rss",
+        f"/feeds/all.{fmt}",
         headers={"Accept-Encoding": encoding, "If-None-Match": packed.headers["etag"]},
     )
     assert again.status_code == 304
     assert again.headers["etag"] == packed.headers["etag"]
 
 
-def test_compressed_bytes_are_the_feed(loaded: TestClient) -> None:
-    plain = loaded.get("/feeds/all.rss", headers={"Accept-Encoding": "identity"}).content
-    with loaded.stream("GET", "/feeds/all.rss", headers={"Accept-Encoding": "gzip"}) as r:
+@pytest.mark.parametrize("fmt", EXTENSIONS)
+def test_compressed_bytes_are_the_feed(loaded: TestClient, fmt: str) -> None:
+    path = f"/feeds/all.{fmt}"
+    plain = loaded.get(path, headers={"Accept-Encoding": "identity"}).content
+    with loaded.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as r:
         raw = b"".join(r.iter_raw())
     assert gzip.decompress(raw) == plain
-    with loaded.stream(
-        "GET", "/feeds/all.rss", headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}
-    ) as r:
+    with loaded.stream("GET", path, headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}) as r:
         assert r.headers["content-encoding"] == "br"
         raw = b"".join(r.iter_raw())
     assert brotli.decompress(raw) == plain
-    with loaded.stream(
-        "GET", "/feeds/all.rss", headers={"Accept-Encoding": "gzip;q=0, br;q=0"}
-    ) as r:
+    with loaded.stream("GET", path, headers={"Accept-Encoding": "gzip;q=0, br;q=0"}) as r:
         assert "content-encoding" not in r.headers
+
+
+def test_each_format_and_encoding_has_its_own_etag(loaded: TestClient) -> None:
+    tags = {
+        (fmt, encoding): loaded.get(
+            f"/feeds/politics.{fmt}", headers={"Accept-Encoding": encoding}
+        ).headers["etag"]
+        for fmt in EXTENSIONS
+        for encoding in ENCODINGS
+    }
+    assert len(set(tags.values())) == len(EXTENSIONS) * len(ENCODINGS), tags
+    for (fmt, encoding), tag in tags.items():  # a tag matches only its own representation
+        for other in EXTENSIONS:
+            answer = loaded.get(
+                f"/feeds/politics.{other}",
+                headers={"Accept-Encoding": encoding, "If-None-Match": tag},
+            )
+            assert answer.status_code == (304 if other == fmt else 200), (fmt, other, encoding)
 
 
 def test_etag_changes_after_an_update(loaded: TestClient, import_records: ImportRecords) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import lxml.html
 import pytest
 from lxml import html
 from starlette.testclient import TestClient
@@ -17,17 +18,34 @@ from feeds.formats.registry import FORMATS
 from tests.support.config import MakeConfig
 from tests.support.fetch import Fetch
 
+FEEDS = ["politics", "economy", "farsi", "urdu", "english", "francais", "all", "breaking"]
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",  # JSON Feed 1.1: discovery prefers it to application/json
+}
+
 
 def test_index_page_lists_every_feed_with_autodiscovery(fetch: Fetch) -> None:
     response = fetch("/")
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     page = response.text
     assert '<html lang="ar" dir="rtl">' in page
-    for feed in ["politics", "economy", "farsi", "urdu", "english", "francais", "all", "breaking"]:
-        for fmt, media in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
+    root = lxml.html.document_fromstring(page)
+    discovery = {
+        (link.get("type"), link.get("href"))
+        for link in root.head.iterfind("link[@rel='alternate']")
+        if link.get("type") != "text/x-opml"  # the site's subscription list, tested below
+    }
+    listed = set(root.body.xpath("//td/a/@href"))
+    for feed in FEEDS:
+        for fmt, media in MEDIA_TYPES.items():
             url = f"https://news.example/feeds/{feed}.{fmt}"
-            assert f'type="{media}"' in page
-            assert f'href="{url}"' in page
+            assert (media, url) in discovery
+            assert url in listed
+    assert len(discovery) == len(listed) == len(FEEDS) * len(MEDIA_TYPES)
+    labels = set(root.body.xpath("//td/a/text()"))
+    assert labels == {"RSS 2.0", "Atom 1.0", "JSON Feed 1.1"}
     assert "<code>fa</code>" in page
 
 

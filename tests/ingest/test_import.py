@@ -21,6 +21,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
+from feeds.formats.registry import FORMATS
 from feeds.ingest import pipeline
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, Prepared
@@ -272,7 +273,7 @@ def test_one_invalid_record_imports_nothing_and_loses_nothing(
     import_records: ImportRecords, settings: Settings, client: TestClient
 ) -> None:
     assert import_records([record(1), record(2)]).code == 0
-    before = {fmt: client.get(f"/feeds/all.{fmt}") for fmt in ("rss", "atom")}
+    before = {fmt: client.get(f"/feeds/all.{fmt.extension}") for fmt in FORMATS}
     changed = record(1, title="عنوان جديد", updated=LATER)
     run = import_records([changed, record(3), record(4), record(5, published="yesterday")])
     assert run.code == 1
@@ -286,7 +287,7 @@ def test_one_invalid_record_imports_nothing_and_loses_nothing(
     assert articles["t-00001"].title == record(1)["title"]
     assert articles["t-00003"] is None
     for fmt, response in before.items():
-        after = client.get(f"/feeds/all.{fmt}")
+        after = client.get(f"/feeds/all.{fmt.extension}")
         assert after.content == response.content
         assert after.headers["etag"] == response.headers["etag"]
 
@@ -326,7 +327,7 @@ def test_importing_the_same_file_twice_changes_nothing(
     # that second's end, whenever it is asked (feeds.http.conditional.last_modified).
     clock.advance(2)
     paths = [
-        f"/feeds/{feed}.{fmt}" for feed in ("all", "politics", "farsi") for fmt in ("rss", "atom")
+        f"/feeds/{feed}.{fmt.extension}" for feed in ("all", "politics", "farsi") for fmt in FORMATS
     ]
     before = {path: client.get(path) for path in paths}
     second = import_records(records)

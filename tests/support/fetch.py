@@ -8,10 +8,11 @@ import httpx2 as httpx
 from starlette.testclient import TestClient
 
 from tests.support.feed_validator import atom_problems, rss_problems
+from tests.support.jsonfeed_validator import jsonfeed_problems
 
 #: the ``fetch`` fixture: ``fetch("/feeds/all.atom", {"Accept-Encoding": "identity"})``
 Fetch = Callable[..., httpx.Response]
-VALIDATORS = {".rss": rss_problems, ".atom": atom_problems}
+VALIDATORS = {".rss": rss_problems, ".atom": atom_problems, ".json": jsonfeed_problems}
 
 
 def fetch(
