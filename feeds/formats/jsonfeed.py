@@ -75,13 +75,10 @@ def _item(view: EntryView) -> dict[str, Any]:
     if view.own_language:
         item["language"] = view.language
     if view.image:
-        item["attachments"] = [
-            {
-                "url": view.image.url,
-                "mime_type": view.image.type,
-                "size_in_bytes": view.image.length,
-            }
-        ]
+        attachment: dict[str, object] = {"url": view.image.url, "mime_type": view.image.type}
+        if view.image.length is not None:  # optional in JSON Feed: left out when unknown
+            attachment["size_in_bytes"] = view.image.length
+        item["attachments"] = [attachment]
     return item
 
 

@@ -44,6 +44,9 @@ def test_readers_find_the_image_alt_text_and_size_in_rss_and_atom(
             IMAGE["alt"],
         )
         assert (img.get("width"), img.get("height")) == ("1200", "675")
+    (item,) = fetch("/feeds/politics.json").json()["items"]  # and the JSON checker finds nothing
+    assert item["image"] == IMAGE["url"]
+    assert item["attachments"] == [{"url": IMAGE["url"], "mime_type": "image/jpeg"}]
     rss_enclosure = etree.fromstring(fetch("/feeds/politics.rss").content).find(".//enclosure")
     assert rss_enclosure is not None and rss_enclosure.get("length") == "0"  # unknown: 0
     atom = etree.fromstring(fetch("/feeds/politics.atom").content)
