@@ -3,10 +3,11 @@
 Refactoring must not change a byte a reader receives. This test builds a
 store from the shipped demo articles and the test records (every language,
 breaking, embargoed, expired, with and without summaries and images), pins
-every time the bytes depend on, and compares each feed, in each format, and
-the index page with the golden copy. A deliberate change of output is made
-by running ``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py`` and
-committing the new files with the change that explains them.
+every time the bytes depend on, and compares each feed, in each format and
+as its page (``.html``), and the index page with the golden copy. A
+deliberate change of output is made by running
+``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py`` and committing
+the new files with the change that explains them.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         load_settings(config, db=db), websub=WebSubOptions(hub="https://hub.example/")
     )
     app = create_app(settings, clock=NOW.timestamp)
-    paths = ["/"] + [f"/feeds/{spec}.{fmt}" for spec in app.specs for fmt in ("rss", "atom")]
+    paths = ["/"] + [
+        f"/feeds/{spec}.{fmt}" for spec in app.specs for fmt in ("rss", "atom", "html")
+    ]
     with TestClient(app, base_url="https://news.example") as client:
         bodies = {}
         for path in paths:
