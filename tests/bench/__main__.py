@@ -3,7 +3,7 @@
 Steps: make or take the articles (:mod:`.dataset`), write a config and run
 ``nashra import`` into a temporary directory, start ``nashra serve``
 ``--cold-runs`` times to time the first renders, start it once more to drive
-the four load cases, read its peak memory, stop it, print the table.
+the five load cases, read its peak memory, stop it, print the table.
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Load cases: a) GET of the main category's RSS feed (politics when the articles "
         "have it); b) the same GET sending back the first response's ETag and Last-Modified, "
         "where every answer must be 304; c) the same GET with Accept-Encoding: gzip; d) a random "
-        "feed on each request, among every category, all and breaking, in RSS and Atom. "
+        "feed on each request, among every category, all and breaking, in RSS and Atom; "
+        "e) GET of the main category's page (.html) with Accept-Encoding: gzip. "
         "Exit status: 0, 1 if a check failed (e.g. case b got other than 304s), 2 on error.",
     )
     source = parser.add_mutually_exclusive_group()

@@ -1,4 +1,4 @@
-"""What the load asks for: the four load cases, and the feeds timed cold."""
+"""What the load asks for: the five load cases, and the feeds and the page timed cold."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tests.bench.client import get
 MAIN_CATEGORY = "politics"
 SITE_FEEDS = ("all", "breaking")
 FORMATS = ("rss", "atom")
+PAGE = "html"  # the feed as a page for people: not a format readers poll
 
 
 class CaseError(RuntimeError):
@@ -40,19 +41,26 @@ def every_feed(categories: Iterable[str]) -> tuple[str, ...]:
 
 
 def cold_feeds(categories: Iterable[str]) -> list[str]:
-    """One feed of each kind, in both formats: a category, ``all`` and ``breaking``."""
-    return list(every_feed([main_category(categories)]))
+    """A category, ``all`` and ``breaking`` in both formats, then the category's page.
+
+    The page comes after the category's feeds, whose query it reuses: its
+    Server-Timing is the page's render alone.
+    """
+    main = main_category(categories)
+    return [*every_feed([main]), f"/feeds/{main}.{PAGE}"]
 
 
 def load_cases(port: int, categories: Iterable[str]) -> list[Case]:
-    """The four cases; the conditional one sends back the validators of a first GET."""
+    """The five cases; the conditional one sends back the validators of a first GET."""
     slugs = list(categories)
     main = f"/feeds/{main_category(slugs)}.rss"
+    page = f"/feeds/{main_category(slugs)}.{PAGE}"
     return [
         Case("a", f"GET {main}", (main,)),
         Case("b", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
         Case("c", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
         Case("d", "random feed, RSS or Atom", every_feed(slugs)),
+        Case("e", f"GET {page}, gzip", (page,), {"Accept-Encoding": "gzip"}),
     ]
 
 
