@@ -3,10 +3,11 @@
 Refactoring must not change a byte a reader receives. This test builds a
 store from the shipped demo articles and the test records (every language,
 breaking, embargoed, expired, with and without summaries and images), pins
-every time the bytes depend on, and compares each feed, in each format, the
-index page and the OPML list with the golden copy. A deliberate change of
-output is made by running ``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py``
-and committing the new files with the change that explains them.
+every time the bytes depend on, and compares each feed, in each format and
+as its page (``.html``), the index page and the OPML list with the golden
+copy. A deliberate change of output is made by running
+``NASHRA_REGEN_GOLDEN=1 pytest tests/test_golden_feeds.py`` and committing
+the new files with the change that explains them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from feeds.app import create_app
 from feeds.cli import main
 from feeds.config.loader import load_settings
 from feeds.config.settings import WebSubOptions
-from feeds.formats.registry import FORMATS
+from feeds.formats.registry import FORMATS, HTML_VIEW
 from tests.support.builders import mixed_records, record, rfc3339
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -70,7 +71,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     )
     app = create_app(settings, clock=NOW.timestamp)
     paths = ["/", "/feeds.opml"] + [
-        f"/feeds/{spec}.{fmt.extension}" for spec in app.specs for fmt in FORMATS
+        f"/feeds/{spec}.{ext}"
+        for spec in app.specs
+        for ext in (*(fmt.extension for fmt in FORMATS), HTML_VIEW.extension)
     ]
     with TestClient(app, base_url="https://news.example") as client:
         bodies = {}

@@ -39,3 +39,6 @@ class FeedFormat:
     media_type: str  # without parameters; the body is always UTF-8
     label: str  # what a person calls it, e.g. "RSS 2.0"
     render: Callable[[FeedDocument], bytes]
+    #: headers every answer in this format carries besides the endpoint's own
+    #: (the feed page's Content-Security-Policy), as (name, value) in lower case
+    headers: tuple[tuple[str, str], ...] = ()

@@ -22,7 +22,7 @@ import brotli
 
 from feeds.config.settings import Settings
 from feeds.formats.base import FeedDocument, FeedFormat
-from feeds.formats.registry import FORMATS
+from feeds.formats.registry import FORMATS, HTML_VIEW
 from feeds.http.conditional import Encoding, etag
 from feeds.model.entries import EntryView, entry_view
 from feeds.model.spec import FeedSpec
@@ -157,7 +157,7 @@ class FeedCache:
         await self.state(spec.key)
         now = utc_now(self._clock)
         await self._store.feed_articles(spec.key, 1, now)
-        for fmt in FORMATS:
+        for fmt in (*FORMATS, HTML_VIEW):
             fmt.render(FeedDocument(spec, [], now, ttl=1, version=__version__))
 
     async def _entry_views(self, spec: FeedSpec, state: FeedState) -> list[EntryView]:

@@ -9,6 +9,17 @@ decision is made before any rendering. Errors are answered through the one
 map of :mod:`feeds.http.errors`. It sends its own ``Date``, from the same clock as
 ``Last-Modified``, so the one is never earlier than the other (uvicorn's own
 Date header lags by up to a second).
+
+Every feed URL also has a page for people (:data:`HTML_VIEW`): at
+``/feeds/{key}.html``, and at the feed's own URL when a browser navigates
+to it, which the request's fetch metadata alone tells (``Sec-Fetch-Dest:
+document`` and ``Sec-Fetch-Mode: navigate``; readers and ``fetch()`` send
+neither, whatever their Accept or User-Agent say). So a feed URL's answers
+say ``Vary: Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode``, and the page
+given there is ``private``: a shared cache that ignores Vary can still never
+hand it to a reader. The feed stays ``public``; a cache that honours Vary
+never gives it to a navigation, and one that does not gives a browser the
+feed, as before the page existed, never a reader the page.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ from functools import lru_cache
 from starlette.types import Receive, Scope, Send
 
 from feeds.formats.base import FeedFormat
-from feeds.formats.registry import FORMATS
+from feeds.formats.registry import FORMATS, HTML_VIEW
 from feeds.http.cache import FeedCache, FeedState
 from feeds.http.conditional import (
     Encoding,
@@ -45,6 +56,9 @@ PREFLIGHT = [
 ]
 PREFIX = "/feeds/"
 Headers = list[tuple[bytes, bytes]]
+#: A feed URL's answer depends on these: the encoding, and whether a browser navigates.
+VARY_NEGOTIATED = b"Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode"
+VARY_FIXED = b"Accept-Encoding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,16 @@ class Representation:
     last_modified: bytes
     validators: Headers  # ETag, Vary, CORS: sent with 200 and 304 alike
     content: Headers  # Content-Type, Content-Language, Content-Encoding…
+    shared: bool  # whether shared caches may store it: Cache-Control public, else private
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a URL serves: a feed in a format, and the page a navigation gets instead, if any."""
+
+    spec: FeedSpec
+    fmt: FeedFormat
+    page: FeedFormat | None  # None at the page's own URL: it is what every request gets
 
 
 #: Answers sent as they are, never raised: a raised exception object gathers the
@@ -72,11 +96,14 @@ class FeedEndpoint:
         self._cache = cache
         self._clock = clock
         self._targets = {
-            f"{PREFIX}{key}.{fmt.extension}": (spec, fmt)
+            f"{PREFIX}{key}.{fmt.extension}": Target(spec, fmt, HTML_VIEW)
             for key, spec in specs.items()
             for fmt in FORMATS
         }
-        self._representations: dict[tuple[str, str, Encoding], Representation] = {}
+        for key, spec in specs.items():
+            self._targets[f"{PREFIX}{key}.{HTML_VIEW.extension}"] = Target(spec, HTML_VIEW, None)
+        # by feed, format, encoding, and whether the URL negotiates (a feed URL)
+        self._representations: dict[tuple[str, str, Encoding, bool], Representation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Decide the whole answer first, then send it: an error can only come before."""
@@ -102,12 +129,16 @@ class FeedEndpoint:
             return 204, [date, *PREFLIGHT], b""
         if method != "GET" and method != "HEAD":
             return _plain(NOT_ALLOWED, date)
-        spec, fmt = target
+        spec, fmt, page = target.spec, target.fmt, target.page
         second = int(now)
-        accept, if_none_match, if_modified_since = _conditional_headers(scope["headers"])
+        accept, if_none_match, if_modified_since, dest, mode = _conditional_headers(
+            scope["headers"]
+        )
+        if page is not None and dest == "document" and mode == "navigate":
+            fmt = page  # a browser navigating to a feed URL: the page, for a person
         state = self._cache.current(spec.key, now) or await self._cache.state(spec.key)
         encoding = choose_encoding(accept)
-        rep = self._representation(spec, fmt, encoding, state)
+        rep = self._representation(spec, fmt, encoding, state, page is not None)
         modified = (
             rep.last_modified
             if second >= rep.ready_at
@@ -116,7 +147,7 @@ class FeedEndpoint:
         head = [
             date,
             (b"last-modified", modified),
-            _cache_control(spec, state, now),
+            _cache_control(spec, state, now, rep.shared),
             *rep.validators,
         ]
         if not_modified(if_none_match, if_modified_since, rep.etag, state.changed_us, second):
@@ -131,30 +162,41 @@ class FeedEndpoint:
         return 200, head, b"" if method == "HEAD" else body
 
     def _representation(
-        self, spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState
+        self,
+        spec: FeedSpec,
+        fmt: FeedFormat,
+        encoding: Encoding,
+        state: FeedState,
+        negotiated: bool,
     ) -> Representation:
-        key = (spec.key, fmt.extension, encoding)
+        key = (spec.key, fmt.extension, encoding, negotiated)
         rep = self._representations.get(key)
         if rep is None or rep.state != state:
-            rep = _representation(spec, fmt, encoding, state)
+            rep = _representation(spec, fmt, encoding, state, negotiated)
             self._representations[key] = rep
         return rep
 
 
 def _representation(
-    spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState
+    spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState, negotiated: bool
 ) -> Representation:
+    """The fixed headers of the feed in ``fmt`` and ``encoding`` at ``state``.
+
+    ``negotiated``: served at a feed URL, whose answer depends on whether a browser navigates.
+    """
     tag = state.etag(fmt, encoding)
+    is_page = fmt is HTML_VIEW
     ready_at = change_second(state.changed_us)
     content = [
         (b"content-type", f"{fmt.media_type}; charset=utf-8".encode()),
         (b"content-language", spec.language.encode()),
         (b"x-content-type-options", b"nosniff"),
     ]
+    content += [(name.encode(), value.encode()) for name, value in fmt.headers]
     if encoding != "identity":
         content.append((b"content-encoding", encoding.encode()))
     links = []
-    if spec.hub:  # WebSub discovery (W3C WebSub §4): the hub and the topic's self URL
+    if spec.hub and not is_page:  # WebSub discovery (W3C WebSub §4): the hub and the topic's URL
         self_url = spec.url(fmt.extension)
         links = [(b"link", f'<{spec.hub}>; rel="hub", <{self_url}>; rel="self"'.encode())]
     return Representation(
@@ -164,30 +206,37 @@ def _representation(
         last_modified=http_date(ready_at).encode(),
         validators=[
             (b"etag", tag.encode()),
-            (b"vary", b"Accept-Encoding"),
+            (b"vary", VARY_NEGOTIATED if negotiated else VARY_FIXED),
             (b"access-control-allow-origin", b"*"),
             (b"access-control-expose-headers", b"ETag, Last-Modified, Link"),
             *links,
         ],
         content=content,
+        shared=not (is_page and negotiated),  # the page at a feed URL: the browser's cache only
     )
 
 
-def _cache_control(spec: FeedSpec, state: FeedState, now: float) -> tuple[bytes, bytes]:
-    """``public, max-age=…``: the feed's, or less when the feed changes by itself sooner."""
+def _cache_control(
+    spec: FeedSpec, state: FeedState, now: float, shared: bool
+) -> tuple[bytes, bytes]:
+    """``public`` (or ``private``), ``max-age=…``: the feed's, or less when it changes sooner."""
     max_age = spec.max_age
     if state.next_us is not None:
         max_age = max(0, min(max_age, int(state.next_us / 1_000_000 - now)))
-    return _cache_control_header(max_age)
+    return _cache_control_header(max_age, shared)
 
 
 @lru_cache(maxsize=1024)
-def _cache_control_header(max_age: int) -> tuple[bytes, bytes]:
-    return (b"cache-control", f"public, max-age={max_age}".encode())
+def _cache_control_header(max_age: int, shared: bool) -> tuple[bytes, bytes]:
+    return (b"cache-control", f"{'public' if shared else 'private'}, max-age={max_age}".encode())
 
 
 def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ...]:
-    """Accept-Encoding, If-None-Match and If-Modified-Since; repeats joined (RFC 9110 §5.3)."""
+    """Accept-Encoding, If-None-Match, If-Modified-Since, Sec-Fetch-Dest and Sec-Fetch-Mode.
+
+    Repeats are joined (RFC 9110 §5.3); a repeated Sec-Fetch header so joined
+    matches no value, and the request is not taken for a navigation.
+    """
     found: dict[bytes, str] = {}
     for name, value in raw:
         if name in _WANTED:
@@ -197,10 +246,15 @@ def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ..
         found.get(b"accept-encoding"),
         found.get(b"if-none-match"),
         found.get(b"if-modified-since"),
+        found.get(b"sec-fetch-dest"),
+        found.get(b"sec-fetch-mode"),
     )
 
 
-_WANTED = frozenset({b"accept-encoding", b"if-none-match", b"if-modified-since"})
+_WANTED = frozenset(
+    {b"accept-encoding", b"if-none-match", b"if-modified-since", b"sec-fetch-dest",
+     b"sec-fetch-mode"}
+)  # fmt: skip
 
 
 def _plain(error: HttpError, date: tuple[bytes, bytes]) -> tuple[int, Headers, bytes]:

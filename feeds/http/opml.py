@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from feeds.config.settings import Settings
 from feeds.formats.base import FeedFormat
-from feeds.formats.registry import BY_EXTENSION, FORMATS
+from feeds.formats.registry import BY_EXTENSION, FORMATS, HTML_VIEW
 from feeds.http.conditional import etag, not_modified
 from feeds.http.errors import HttpError
 from feeds.http.feed_endpoint import PREFLIGHT
@@ -50,9 +50,7 @@ def url(site_link: str) -> str:
 def opml_document(settings: Settings, specs: Iterable[FeedSpec], fmt: FeedFormat) -> bytes:
     """The subscription list of every feed in ``specs``, each at its URL in ``fmt``.
 
-    ``htmlUrl`` is the site's link for every feed: nashra serves no HTML page
-    per feed (the index page lists them all). Should per-feed pages appear,
-    each outline's ``htmlUrl`` belongs there.
+    ``htmlUrl`` is the feed's page for people (``/feeds/{slug}.html``).
     """
     site = settings.site
     root = etree.Element("opml", version="2.0")
@@ -71,7 +69,7 @@ def opml_document(settings: Settings, specs: Iterable[FeedSpec], fmt: FeedFormat
                 "title": spec.title,
                 "description": spec.description,
                 "xmlUrl": spec.url(fmt.extension),
-                "htmlUrl": spec.site_link,
+                "htmlUrl": spec.url(HTML_VIEW.extension),
                 "language": spec.language,
             },
         )

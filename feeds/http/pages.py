@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from feeds.config.settings import Settings
-from feeds.formats.registry import FORMATS
+from feeds.formats.registry import FORMATS, HTML_VIEW
 from feeds.http import opml
 from feeds.model.language import direction
 from feeds.model.spec import FeedSpec
@@ -153,6 +153,8 @@ def _row(spec: FeedSpec) -> str:
         for fmt in FORMATS
     )
     return (
-        f'<tr><td lang="{escape(spec.language)}" dir="{spec.direction}">{escape(spec.title)}</td>'
+        f'<tr><td lang="{escape(spec.language)}" dir="{spec.direction}">'
+        f'<a href="{escape(spec.url(HTML_VIEW.extension))}" type="{HTML_VIEW.media_type}">'
+        f"{escape(spec.title)}</a></td>"
         f"<td><code>{escape(spec.language)}</code></td>{links}</tr>"
     )

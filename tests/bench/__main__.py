@@ -3,7 +3,7 @@
 Steps: make or take the articles (:mod:`.dataset`), write a config and run
 ``nashra import`` into a temporary directory, start ``nashra serve``
 ``--cold-runs`` times to time the first renders, start it once more to drive
-the five load cases, read its peak memory, stop it, print the table.
+the six load cases, read its peak memory, stop it, print the table.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
         "have it); b) GET of the same feed as JSON Feed; c) the RSS GET sending back the first "
         "response's ETag and Last-Modified, where every answer must be 304; d) the RSS GET with "
         "Accept-Encoding: gzip; e) a random feed on each request, among every category, all and "
-        "breaking, in RSS, Atom and JSON Feed. "
+        "breaking, in RSS, Atom and JSON Feed; f) GET of the main category's page (.html) with "
+        "Accept-Encoding: gzip. "
         "Exit status: 0, 1 if a check failed (e.g. case c got other than 304s), 2 on error.",
     )
     source = parser.add_mutually_exclusive_group()

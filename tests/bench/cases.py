@@ -1,4 +1,4 @@
-"""What the load asks for: the five load cases, and the feeds timed cold."""
+"""What the load asks for: the six load cases, and the feeds and the page timed cold."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from tests.bench.client import get
 MAIN_CATEGORY = "politics"
 SITE_FEEDS = ("all", "breaking")
 FORMATS = tuple(fmt.extension for fmt in REGISTERED)  # rss, atom, json
+PAGE = "html"  # the feed as a page for people: not a format readers poll
 
 
 class CaseError(RuntimeError):
@@ -41,26 +42,30 @@ def every_feed(categories: Iterable[str]) -> tuple[str, ...]:
 
 
 def cold_feeds(categories: Iterable[str]) -> list[str]:
-    """One feed of each kind, in every format: a category, ``all`` and ``breaking``.
+    """One feed of each kind, in every format, then the category's page.
 
     The formats of one feed are timed in registry order, and the views of its
     entries are kept from one format's render to the next (the render cache):
-    the first format's cold time includes the query, the others' do not.
+    the first format's cold time includes the query, the others' do not, nor
+    does the page's, which comes after the category's feeds.
     """
-    return list(every_feed([main_category(categories)]))
+    main = main_category(categories)
+    return [*every_feed([main]), f"/feeds/{main}.{PAGE}"]
 
 
 def load_cases(port: int, categories: Iterable[str]) -> list[Case]:
-    """The five cases; the conditional one sends back the validators of a first GET."""
+    """The six cases; the conditional one sends back the validators of a first GET."""
     slugs = list(categories)
     main = f"/feeds/{main_category(slugs)}.rss"
     main_json = f"/feeds/{main_category(slugs)}.json"
+    page = f"/feeds/{main_category(slugs)}.{PAGE}"
     return [
         Case("a", f"GET {main}", (main,)),
         Case("b", f"GET {main_json}", (main_json,)),
         Case("c", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
         Case("d", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
         Case("e", "random feed, RSS, Atom or JSON Feed", every_feed(slugs)),
+        Case("f", f"GET {page}, gzip", (page,), {"Accept-Encoding": "gzip"}),
     ]
 
 

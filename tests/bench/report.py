@@ -84,13 +84,22 @@ def _cold_lines(cold: ColdResult) -> list[str]:
     lines = [
         f"Cold renders (median of {cold.runs} fresh start(s); start to /healthz "
         f"{cold.startup_ms:.0f} ms)",
-        f"  {'feed':<28} {'cold ms':>9} {'warm ms':>9} {'KiB':>8}",
+        f"  {'feed':<28} {'cold ms':>9} {'render ms':>9} {'warm ms':>9} {'KiB':>8}",
     ]
     lines += [
-        f"  {feed.path:<28} {feed.cold_ms:9.1f} {feed.warm_ms:9.1f} {feed.bytes / 1024:8.1f}"
+        f"  {feed.path:<28} {feed.cold_ms:9.1f} {_ms(feed.render_ms):>9} {feed.warm_ms:9.1f} "
+        f"{feed.bytes / 1024:8.1f}"
         for feed in cold.feeds
     ]
+    lines.append(
+        "  (render ms: the server's Server-Timing; a feed's first render includes its query, "
+        "the others reuse it)"
+    )
     return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _load_lines(cases: list[CaseRun]) -> list[str]:

@@ -99,7 +99,7 @@ def test_every_feed_is_listed_with_its_url_title_and_type(fetch: Fetch) -> None:
             "title": TITLES[key],
             "description": DESCRIPTIONS[key],
             "xmlUrl": feed_url(key, "atom"),
-            "htmlUrl": SITE,
+            "htmlUrl": f"{SITE}feeds/{key}.html",  # the feed's page for people
             "language": LANGUAGES.get(key, "ar"),
         }
         for key in KEYS

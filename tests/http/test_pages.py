@@ -37,14 +37,15 @@ def test_index_page_lists_every_feed_with_autodiscovery(fetch: Fetch) -> None:
         for link in root.head.iterfind("link[@rel='alternate']")
         if link.get("type") != "text/x-opml"  # the site's subscription list, tested below
     }
-    listed = set(root.body.xpath("//td/a/@href"))
+    formats = "//tbody/tr/td[position() > 2]/a"  # after the feed's title and language
+    listed = set(root.body.xpath(f"{formats}/@href"))
     for feed in FEEDS:
         for fmt, media in MEDIA_TYPES.items():
             url = f"https://news.example/feeds/{feed}.{fmt}"
             assert (media, url) in discovery
             assert url in listed
     assert len(discovery) == len(listed) == len(FEEDS) * len(MEDIA_TYPES)
-    labels = set(root.body.xpath("//td/a/text()"))
+    labels = set(root.body.xpath(f"{formats}/text()"))
     assert labels == {"RSS 2.0", "Atom 1.0", "JSON Feed 1.1"}
     assert "<code>fa</code>" in page
 
@@ -76,7 +77,7 @@ def ui_texts(root: html.HtmlElement) -> list[str]:
     row (a feed's title, from the config), ``<code>`` (language tags), ``<style>``,
     and the autodiscovery titles of the feeds. The OPML link's title is kept.
     """
-    skipped = {*root.xpath("//title | //h1 | //code | //style | //tbody/tr/td[1]")}
+    skipped = {*root.xpath("//title | //h1 | //code | //style | //tbody/tr/td[1]//*")}
     texts = []
     for text in root.xpath("//text()"):
         owner = text.getparent() if text.is_text else text.getparent().getparent()
@@ -96,11 +97,12 @@ def test_every_feed_is_linked_in_every_format_and_every_link_answers(client: Tes
         f"{SITE}feeds/{key}.{fmt.extension}": fmt.media_type for key in KEYS for fmt in FORMATS
     }
     expected = {**feeds, f"{SITE}feeds.opml": OPML_TYPE}
+    pages = {f"{SITE}feeds/{key}.html": "text/html" for key in KEYS}  # each title links its page
     discovery = root.xpath('//head/link[@rel="alternate"]')
     anchors = root.xpath("//body//a")
-    for links in (discovery, anchors):
+    for links, wanted in ((discovery, expected), (anchors, {**expected, **pages})):
         assert sorted((link.get("href"), link.get("type")) for link in links) == sorted(
-            expected.items()
+            wanted.items()
         )
     for link in discovery + anchors:
         response = client.get(link.get("href").removeprefix(SITE.rstrip("/")))
