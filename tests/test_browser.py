@@ -95,7 +95,7 @@ def shown_titles(root: lxml.html.HtmlElement) -> list[str]:
     return [a.text_content() for a in root.findall(".//article/h2/a")]
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
 def test_a_browser_at_a_feed_url_gets_the_page(
     site: LiveServer, records: list[dict[str, Any]], pictures: PictureServer, fmt: str
 ) -> None:

@@ -38,7 +38,7 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyp
             entry.remove(link)
         etree.SubElement(entry, "link", rel="alternate", type="text/html", href=self.view.link)
         image = self.view.image
-        if image and image.length is not None:
+        if image and image.length:  # 0 says as little as none
             # RFC 4287 §4.2.7.2: an enclosure SHOULD state its length; without it the
             # image still comes as Media RSS and in the content
             etree.SubElement(

@@ -2,10 +2,11 @@
 
 It is a representation of the same feed state as RSS and Atom, served by the
 same endpoint with the same cache and validators, but not a syndication
-format: nothing subscribes to it, so WebSub topics, the API's ETags, the index
-page and autodiscovery, which iterate :data:`~feeds.formats.registry.FORMATS`,
-never list it. The registry makes it with :func:`page_format`, handing it
-the formats to link to.
+format: nothing subscribes to it, so WebSub topics, the API's ETags, the OPML
+list's formats and autodiscovery, which iterate
+:data:`~feeds.formats.registry.FORMATS`, never list it as a format (the index
+page and the OPML list link each feed's page as a page). The registry makes it
+with :func:`page_format`, handing it the formats to link to.
 
 The page is in the feed's language and direction, and each entry in its own
 (``lang`` and ``dir`` on its ``<article>``). It shows each entry's title,
@@ -16,9 +17,11 @@ style sheet is. The style sheet is inline and its hash is the only one the
 page's Content-Security-Policy allows, with no script at all: if escaping
 ever failed, the browser would still run nothing.
 
-The lead image has an empty ``alt``: the import has no description of it,
-and the entry's title, which is the only other text there is, is read right
-after it; an ``alt`` repeating the title would make screen readers say it twice.
+The lead image carries its alternative text (``image.alt``), and its size
+when known, so the page does not jump as images load. Without alt text it
+has an empty ``alt``: the entry's title, read right after it, is the only
+other text there is, and an ``alt`` repeating it would make screen readers
+say it twice.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from markupsafe import Markup
 from feeds.formats.base import FeedDocument, FeedFormat
 from feeds.model.entries import EntryView
 from feeds.model.language import Direction, direction
+from store.types import Image
 
 EXTENSION = "html"
 MEDIA_TYPE = "text/html"
@@ -84,7 +88,7 @@ class _Entry:
     date: str  # what a person reads: the publisher's local time and its offset
     author: str | None
     summary: str | None
-    image: str | None
+    image: Image | None
 
 
 _ENVIRONMENT = jinja2.Environment(
@@ -151,7 +155,7 @@ def _entry(view: EntryView) -> _Entry:
         date=local_time(view.published),
         author=view.author,
         summary=view.summary,
-        image=image.url if image else None,
+        image=image,
     )
 
 

@@ -11,11 +11,12 @@ never written as ``null``.
 
 The lead image is written twice, on purpose. As ``image``, the item's main
 image: what JSON Feed readers show as the entry's preview. And as the one
-``attachments`` member, with ``mime_type`` and ``size_in_bytes``: JSON Feed's
-mapping of RSS maps ``enclosure`` to ``attachments``, and RSS and Atom carry
-the image as an enclosure with its type and length, which ``image`` (a bare
-URL) cannot hold. So a reader, or an aggregator converting between formats,
-finds the same enclosure in all three.
+``attachments`` member, with ``mime_type`` and, when known, ``size_in_bytes``:
+JSON Feed's mapping of RSS maps ``enclosure`` to ``attachments``, and RSS and
+Atom carry the image as an enclosure with its type (and its length when
+known), which ``image`` (a bare URL) cannot hold. So a reader, or an
+aggregator converting between formats, finds the same enclosure in all
+three.
 
 Rendering is deterministic: keys are written in a fixed order (``version``
 first, as the specification asks), compactly, as UTF-8 (``ensure_ascii``
@@ -61,7 +62,7 @@ def _item(view: EntryView) -> dict[str, Any]:
     if view.content_html:
         item["content_html"] = view.content_html
     else:  # an item needs content_html or content_text
-        item["content_text"] = view.summary or view.title
+        item["content_text"] = view.summary  # never empty: the title stands in
     if view.summary:
         item["summary"] = view.summary
     if view.image:
@@ -76,7 +77,7 @@ def _item(view: EntryView) -> dict[str, Any]:
         item["language"] = view.language
     if view.image:
         attachment: dict[str, object] = {"url": view.image.url, "mime_type": view.image.type}
-        if view.image.length is not None:  # optional in JSON Feed: left out when unknown
+        if view.image.length:  # optional in JSON Feed: left out when unknown (0 is unknown)
             attachment["size_in_bytes"] = view.image.length
         item["attachments"] = [attachment]
     return item

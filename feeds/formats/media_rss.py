@@ -23,7 +23,7 @@ def add_lead_image(parent: etree._Element, image: Image) -> None:
     if image.width and image.height:
         size = {"width": str(image.width), "height": str(image.height)}
     attributes = {"url": image.url, "type": image.type, "medium": "image"}
-    if image.length is not None:
+    if image.length:  # Media RSS wants a positive integer: 0 is left out, as unknown
         attributes["fileSize"] = str(image.length)
     attributes.update(size)
     content = etree.SubElement(parent, f"{{{MEDIA_NS}}}content", attributes)

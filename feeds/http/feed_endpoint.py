@@ -13,8 +13,11 @@ Date header lags by up to a second).
 Every feed URL also has a page for people (:data:`HTML_VIEW`): at
 ``/feeds/{key}.html``, and at the feed's own URL when a browser navigates
 to it, which the request's fetch metadata alone tells (``Sec-Fetch-Dest:
-document`` and ``Sec-Fetch-Mode: navigate``; readers and ``fetch()`` send
-neither, whatever their Accept or User-Agent say). So a feed URL's answers
+document`` and ``Sec-Fetch-Mode: navigate``; feed readers send neither and
+``fetch()`` sends others (``empty``, ``cors``), whatever their Accept or
+User-Agent say). Browsers send fetch metadata only to trustworthy origins
+(HTTPS, or loopback), so a site served over plain HTTP keeps showing the
+feed itself to a browser, as before. So a feed URL's answers
 say ``Vary: Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode``, and the page
 given there is ``private``: a shared cache that ignores Vary can still never
 hand it to a reader. The feed stays ``public``; a cache that honours Vary

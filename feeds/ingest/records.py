@@ -248,9 +248,14 @@ class _Checker:
             self.fail(f"image.{unknown}", "unknown field")
         url = self.url("image.url", value.get("url"), required=True)
         media_type = value.get("type")
-        if not isinstance(media_type, str) or not _MEDIA_TYPE.fullmatch(media_type):
+        if (
+            not isinstance(media_type, str)
+            or not _MEDIA_TYPE.fullmatch(media_type)
+            or media_type.partition("/")[0].lower() != "image"
+        ):  # the lead image is shown as one everywhere: <img>, medium="image", JSON Feed image
             self.fail(
-                "image.type", f"must be a media type such as 'image/jpeg', not {media_type!r}"
+                "image.type",
+                f"must be an image's media type such as 'image/jpeg', not {media_type!r}",
             )
         length = value.get("length")
         if length is not None and (
@@ -260,6 +265,8 @@ class _Checker:
         ):
             self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
         pixels = {name: self.pixels(name, value.get(name)) for name in ("width", "height")}
+        if (value.get("width") is None) != (value.get("height") is None):
+            self.fail("image.width", "and image.height are given together, or not at all")
         alt = value.get("alt")
         if alt is not None and not isinstance(alt, str):
             self.fail("image.alt", f"must be a string, not {_json_type(alt)}")

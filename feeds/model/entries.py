@@ -56,7 +56,7 @@ def entry_view(
     category_titles: Mapping[str, str],
     *,
     rtl_mark: bool,
-    image_in_content: bool = False,
+    image_in_content: bool = False,  # the settings default to True; see feeds.config
 ) -> EntryView:
     """The entry for ``article`` in the feed ``spec``.
 

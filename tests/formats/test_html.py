@@ -62,7 +62,11 @@ def test_each_entry_shows_title_link_date_author_summary_and_image(settings: Set
     assert [p.text for p in entry.findall("p")][-1] == "ملخص 1"
     image = entry.find("img")
     assert image.get("src") == "https://news.example/media/a-1.jpg"
-    assert image.get("alt") == ""  # no description yet; the title follows it (module docstring)
+    assert image.get("alt") == ""  # none given: the title follows it (module docstring)
+    alt = "<صورة> & وصف"  # escaped, as every value
+    described = Image("https://news.example/m.jpg", "image/jpeg", alt=alt, width=800, height=450)
+    img = page(settings, article(3, image=described)).find(".//article/img")
+    assert (img.get("alt"), img.get("width"), img.get("height")) == (alt, "800", "450")
     bare = page(settings, article(2, image=None, author=None)).find(".//article")
     assert bare.find("img") is None
     assert bare.find(".//*[@class='author']") is None

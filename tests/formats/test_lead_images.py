@@ -63,3 +63,18 @@ def test_an_image_without_details_still_reaches_every_reader(
     assert entry.media_content[0]["filesize"] == "4096"
     assert "width" not in entry.media_content[0]
     assert 'alt=""' in entry.content[0]["value"]  # empty, not the file name
+
+
+def test_a_size_of_zero_bytes_is_treated_as_unknown(
+    import_records: ImportRecords, fetch: Fetch
+) -> None:
+    """Media RSS wants a positive fileSize and Atom a real length: 0 says nothing, as none."""
+    image = {"url": "https://news.example/media/z.jpg", "type": "image/png", "length": 0}
+    assert import_records([record(1, image=image)]).code == 0
+    rss = etree.fromstring(fetch("/feeds/politics.rss").content)
+    assert rss.find(f".//{{{MEDIA}}}content").get("fileSize") is None
+    assert rss.find(".//enclosure").get("length") == "0"  # the RSS Board's word for unknown
+    atom = etree.fromstring(fetch("/feeds/politics.atom").content)
+    assert atom.find(".//{http://www.w3.org/2005/Atom}link[@rel='enclosure']") is None
+    (item,) = fetch("/feeds/politics.json").json()["items"]
+    assert "size_in_bytes" not in item["attachments"][0]

@@ -26,6 +26,7 @@ HTML = "text/html; charset=utf-8"
 FEED_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
 }
 NEGOTIATED = "Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode"
 
@@ -38,7 +39,7 @@ def loaded(client: TestClient, import_records: ImportRecords, clock: Clock) -> T
     return client
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
 def test_a_navigation_to_a_feed_url_gets_the_page(loaded: TestClient, fmt: str) -> None:
     response = loaded.get(f"/feeds/politics.{fmt}", headers=NAVIGATION)
     assert response.status_code == 200
@@ -53,7 +54,7 @@ def test_a_navigation_to_a_feed_url_gets_the_page(loaded: TestClient, fmt: str) 
     assert breaking.headers["cache-control"] == "private, max-age=60"
 
 
-@pytest.mark.parametrize("fmt", ["rss", "atom"])
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
 @pytest.mark.parametrize(
     "headers",
     [

@@ -139,6 +139,18 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "must be a string, not a number",
     ),
     (
+        "image not an image",
+        record(2, image={"url": "https://news.example/v.mp4", "type": "video/mp4"}),
+        "image.type",
+        "must be an image's media type",
+    ),
+    (
+        "image width without height",
+        record(2, image={"url": "https://news.example/i.jpg", "type": "image/jpeg", "width": 8}),
+        "image.width",
+        "given together",
+    ),
+    (
         "image url relative",
         record(2, image={"url": "/media/i.jpg", "type": "image/jpeg", "length": 12}),
         "image.url",
