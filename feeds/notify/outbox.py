@@ -235,10 +235,10 @@ class OutboxWorker:
                 failures = await self.sink.deliver(feed)
         except TimeoutError:
             failures = [f"no answer within {SEND_BUDGET:.0f} s"]
-        except Exception as error:  # a sink's bug for this feed: a failure like any other
+        except Exception as raised:  # a sink's bug for this feed: a failure like any other
             if not attempts:  # its traceback once; the retries below say what it was
                 log.exception("%s: delivering feed %r raised", sink, feed)
-            failures = [f"{type(error).__name__}: {error}"]
+            failures = [f"{type(raised).__name__}: {raised}"]
         if not failures:
             await self.store.change_sent(sink, feed, claimed_at, LEASE)
             self._timed.pop(feed, None)  # the row may have held its next timed change
