@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SLUGS",
         help="comma-separated category slugs the token may write (default: every category)",
     )
+    create.add_argument(
+        "--breaking",
+        action="store_true",
+        help="let a token limited by --categories mark articles breaking "
+        "(one without --categories may already)",
+    )
     create.set_defaults(run=_token_create)
     return parser
 
@@ -140,7 +146,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     categories = args.categories.split(",") if args.categories is not None else None
-    token, config_lines = new_token(args.name, categories)
+    token, config_lines = new_token(args.name, categories, breaking=args.breaking)
     print("Token (shown only this once; give it to the client, nashra keeps only its hash):")
     print(token)
     print()

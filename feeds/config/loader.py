@@ -120,7 +120,7 @@ def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, 
     tokens: list[Token] = []
     names: set[str] = set()
     for table in tables:
-        table.reject_unknown(("name", "hash", "categories"))
+        table.reject_unknown(("name", "hash", "categories", "breaking"))
         name = table.text("name")
         if name in names:
             raise table.error("name", f"duplicate token name {name!r}")
@@ -137,7 +137,7 @@ def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, 
                 if slug not in slugs:
                     raise table.error(f"categories[{index}]", f"unknown category {slug!r}")
             scope = frozenset(listed)
-        tokens.append(Token(name, digest, scope))
+        tokens.append(Token(name, digest, scope, table.value("breaking", bool, None)))
     return tuple(tokens)
 
 
