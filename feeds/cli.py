@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
 from feeds.config.settings import Settings
@@ -30,22 +30,52 @@ EXIT_ERROR = 2
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.run(args))
     except NashraError as error:
         print(f"nashra: error: {error}", file=sys.stderr)
         return EXIT_ERROR
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong argument reported as one line naming it (see ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("nashra").strip()  # "serve", "token create"
+        raise NashraError(f"{command}: {message} (see --help)" if command else message)
+
+
+def _port(text: str) -> int:
+    """A TCP port to listen on: 1 to 65535 (uvicorn would take 80000 as 14464)."""
+    return _whole(text, 1, 65535)
+
+
+def _workers(text: str) -> int:
+    return _whole(text, 1, 1024)
+
+
+def _whole(text: str, low: int, high: int) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        shown = text if len(text) <= 20 else f"{text[:20]}…"
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from {low} to {high}, not {shown!r}"
+        )
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nashra",
         description="nashra: RSS 2.0 and Atom 1.0 feeds for news publishers, "
         "per category, site-wide and breaking, right-to-left aware.",
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--config",
         type=Path,
@@ -61,9 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default: %(default)s)"
+        "--port", type=_port, default=8000, help="port, 1 to 65535 (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes, 1 to 1024 (default: %(default)s)",
     )
     serve.set_defaults(run=_serve)
 
@@ -103,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SLUGS",
         help="comma-separated category slugs the token may write (default: every category)",
     )
+    create.add_argument(
+        "--breaking",
+        action="store_true",
+        help="let a token limited by --categories mark articles breaking "
+        "(one without --categories may already)",
+    )
     create.set_defaults(run=_token_create)
     return parser
 
@@ -140,7 +181,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     categories = args.categories.split(",") if args.categories is not None else None
-    token, config_lines = new_token(args.name, categories)
+    token, config_lines = new_token(args.name, categories, breaking=args.breaking)
     print("Token (shown only this once; give it to the client, nashra keeps only its hash):")
     print(token)
     print()

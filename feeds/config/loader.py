@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from feeds.config.settings import (
     DEFAULT_DB,
@@ -109,19 +108,17 @@ def _parse_websub(table: TomlTable) -> WebSubOptions:
     table.reject_unknown(("hub",))
     if "hub" not in table.data:
         return WebSubOptions()
-    hub = table.text("hub")
-    parts = urlsplit(hub)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in hub):
-        raise table.error("hub", f"must be an absolute http(s) URL, got {hub!r}")
-    return WebSubOptions(hub=hub)
+    return WebSubOptions(hub=table.url("hub"))
 
 
 def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, ...]:
     tokens: list[Token] = []
     names: set[str] = set()
     for table in tables:
-        table.reject_unknown(("name", "hash", "categories"))
+        table.reject_unknown(("name", "hash", "categories", "breaking"))
         name = table.text("name")
+        if not name.isprintable():  # it is logged with every write: one line, as written
+            raise table.error("name", f"must be printable, got {name!r}")
         if name in names:
             raise table.error("name", f"duplicate token name {name!r}")
         names.add(name)
@@ -134,10 +131,10 @@ def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, 
         scope = None
         if listed is not None:
             for index, slug in enumerate(listed):
-                if slug not in slugs:
+                if not isinstance(slug, str) or slug not in slugs:
                     raise table.error(f"categories[{index}]", f"unknown category {slug!r}")
             scope = frozenset(listed)
-        tokens.append(Token(name, digest, scope))
+        tokens.append(Token(name, digest, scope, table.value("breaking", bool, None)))
     return tuple(tokens)
 
 

@@ -83,12 +83,23 @@ class WebSubOptions:
 class Token:
     """A publishing API token: its name, the hash of its secret, the categories it may write.
 
-    ``categories`` None means every category.
+    ``categories`` None means every category; ``breaking``, see :attr:`may_mark_breaking`.
     """
 
     name: str
     hash: str  # "sha256:" and 64 hex digits of the SHA-256 of the token
     categories: frozenset[str] | None = None
+    breaking: bool | None = None  # may mark articles breaking; None: unless categories limit it
+
+    @property
+    def may_mark_breaking(self) -> bool:
+        """Whether the token may put articles in (or take them out of) the breaking feed.
+
+        The breaking feed is the whole site's: a token limited to some
+        categories (a desk's) needs ``breaking = true``; one without a limit
+        (the newsroom's own) may, unless ``breaking = false``.
+        """
+        return self.categories is None if self.breaking is None else self.breaking
 
 
 @dataclass(frozen=True, slots=True)

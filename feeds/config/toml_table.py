@@ -20,6 +20,8 @@ from store.errors import NashraError
 
 #: Characters XML 1.0 cannot carry: a title holding one would break every feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters no URL setting may hold: whitespace, C0 and C1 controls, DEL, noncharacters.
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class ConfigError(NashraError):
@@ -134,19 +136,33 @@ class TomlTable:
         except LanguageTagError as err:
             raise self.error(name, str(err)) from None
 
-    def link(self, name: str) -> str:
-        """An absolute http(s) URL, normalized to end with ``/``."""
+    def url(self, name: str) -> str:
+        """An absolute http(s) URL, as given: without whitespace or control characters.
+
+        Every URL setting goes through here: a control character would pass
+        urlsplit and then break every feed (XML cannot carry NUL) or an
+        HTTP request; a malformed IPv6 host or a port outside 1..65535 makes
+        urlsplit raise, which must be a message, not a traceback.
+        """
         url = self.value(name, str)
         message = f"must be an absolute http(s) URL, got {url!r}"
-        if any(char.isspace() for char in url):
-            raise self.error(name, message)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise self.error(name, message)
+        if bad := _URL_FORBIDDEN.search(url):
+            raise self.error(name, f"{message} (it holds the character {bad.group()!r})")
         try:
-            parts.port  # noqa: B018 - urlsplit checks the port only when asked
-        except ValueError:
-            raise self.error(name, f"{message} (bad port)") from None
+            parts = urlsplit(url)
+            hostname, port = parts.hostname, parts.port  # the port is checked only when asked
+        except ValueError as err:
+            raise self.error(name, f"{message} ({err})") from None
+        if parts.scheme not in ("http", "https") or not hostname:
+            raise self.error(name, message)
+        if port == 0:
+            raise self.error(name, f"{message} (bad port)")
+        return url
+
+    def link(self, name: str) -> str:
+        """An absolute http(s) URL, normalized to end with ``/``."""
+        url = self.url(name)
+        parts = urlsplit(url)
         if parts.query or parts.fragment:
             raise self.error(name, f"must have no query or fragment, got {url!r}")
         path = parts.path if parts.path.endswith("/") else f"{parts.path}/"

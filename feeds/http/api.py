@@ -12,8 +12,12 @@
 Every endpoint needs ``Authorization: Bearer <token>`` (401 otherwise; see
 :mod:`feeds.http.tokens`), reads included: the store holds embargoed articles,
 which must not leak before they are published. A token limited to some
-categories may only read and write articles all of whose categories are among
-them, both the record sent and the article it would replace or delete (403).
+categories may only write articles all of whose categories are among them
+(403, field ``categories``); a stored article outside them does not exist for
+it: reading, replacing or deleting it answers the very 404 of a missing id,
+so that a desk's token cannot probe which ids another desk has. Changing
+what the breaking feed holds needs a token that may mark breaking (403, field
+``breaking``; see :meth:`~feeds.config.settings.Token.may_mark_breaking`).
 
 Records go through :func:`~feeds.ingest.records.validate_record`, the validation and
 cleaning of ``nashra import`` (422 lists every problem with its record's
@@ -47,7 +51,7 @@ from feeds.config.settings import Settings, Token
 from feeds.formats.registry import FORMATS
 from feeds.http.errors import JSON, HttpError, handlers, private_json
 from feeds.http.state import AppState, app_state
-from feeds.http.tokens import AuthError, allowed, authenticate
+from feeds.http.tokens import AuthError, allowed, authenticate, may_set_breaking
 from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
 from store.types import Article, Image, Outcome
 
@@ -55,8 +59,6 @@ log = logging.getLogger(__name__)
 
 REALM = 'Bearer realm="nashra"'
 _WRITTEN = frozenset({Outcome.ADDED, Outcome.UPDATED})
-#: Says no more about an article the token may not see than that it is out of bounds.
-_STORED_OUTSIDE = "the stored article with this id is in a category outside the token's"
 
 
 def api_routes() -> list[BaseRoute]:
@@ -115,9 +117,8 @@ async def _article(request: Request) -> Response:
                 raise _invalid([_problem(0, _text_or_none(data["id"]), "id", message)])
         return await _put_one(request, state, token, data)
     stored = await state.store.get_article(article_id)
-    if stored is None:
-        raise HttpError(404, f"no article with id {article_id!r}")
-    _check_stored_scope(token, stored)
+    if stored is None or not allowed(token, stored.categories):
+        raise _not_found(article_id)
     if request.method == "DELETE":
         return await _delete(state, token, stored)
     return private_json(record_json(stored))
@@ -157,6 +158,10 @@ async def _write(state: AppState, token: Token, records: list[object]) -> list[_
     ]
     if denied:
         raise _forbidden(token, denied)
+    for record in valid:  # after the record's own scope, so a 403 tells nothing of the store
+        stored = current[record.article.id]
+        if stored is not None and not allowed(token, stored.categories):
+            raise _not_found(record.article.id)
     seen = {i: (a.feed_keys() if a else None) for i, a in current.items()}
     outcomes = await store.put_articles([v.article for v in valid], expected=seen)
     written = []
@@ -179,7 +184,7 @@ async def _write(state: AppState, token: Token, records: list[object]) -> list[_
 async def _delete(state: AppState, token: Token, stored: Article) -> Response:
     deleted = await state.store.delete_article(stored.id, expected=stored.feed_keys())
     if not deleted:
-        raise HttpError(404, f"no article with id {stored.id!r}")
+        raise _not_found(stored.id)
     log.info("API: token %r deleted article %r", token.name, stored.id)
     state.wake_outbox()
     feeds = stored.feed_keys()
@@ -224,27 +229,40 @@ def _validate(records: list[object], settings: Settings) -> list[ValidRecord]:
 
 
 def _scope_errors(token: Token, index: int, article: Article, stored: Article | None) -> list[JSON]:
-    """Why ``token`` may not write ``article`` over ``stored``: nothing when it may."""
+    """Why ``token`` may not write ``article`` (over ``stored``): nothing when it may.
+
+    A ``stored`` article outside the token's categories is not among them: it
+    is a 404 (see :func:`_write`), checked once the record itself passed.
+    """
     errors = []
     if not allowed(token, article.categories):
         outside = sorted(set(article.categories) - (token.categories or frozenset()))
         message = f"{', '.join(outside)}: outside the token's categories"
         errors.append(_problem(index, article.id, "categories", message))
     if stored is not None and not allowed(token, stored.categories):
-        errors.append(_problem(index, article.id, "categories", _STORED_OUTSIDE))
+        stored = None  # not the token's to know about; the 404 comes after
+    if not may_set_breaking(token, article, stored):
+        message = (
+            "this token may not change what the breaking feed holds "
+            "(it needs breaking = true in its [[tokens]] entry)"
+        )
+        errors.append(_problem(index, article.id, "breaking", message))
     return errors
 
 
-def _check_stored_scope(token: Token, stored: Article) -> None:
-    """403 unless ``token`` may read and delete the ``stored`` article."""
-    if not allowed(token, stored.categories):
-        raise _forbidden(token, [_problem(0, stored.id, "categories", _STORED_OUTSIDE)])
-
-
 def _forbidden(token: Token, errors: list[JSON]) -> HttpError:
-    scope = ", ".join(sorted(token.categories or ()))
-    message = f"token {token.name!r} may only touch articles in {scope}"
+    reasons = []
+    if token.categories is not None and any(e["field"] == "categories" for e in errors):
+        reasons.append(f"may only touch articles in {', '.join(sorted(token.categories))}")
+    if any(e["field"] == "breaking" for e in errors):
+        reasons.append("may not mark articles breaking")
+    message = f"token {token.name!r} {' and '.join(reasons)}"
     return HttpError(403, message, details={"errors": errors})
+
+
+def _not_found(article_id: str) -> HttpError:
+    """The one answer for an id that is missing, or outside the token's categories."""
+    return HttpError(404, f"no article with id {article_id!r}", details={"id": article_id})
 
 
 def _invalid(errors: list[JSON]) -> HttpError:

@@ -15,9 +15,11 @@ import json
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from feeds.config.settings import SLUG_PATTERN, Token
 from store.errors import NashraError
+from store.types import Article
 
 HASH_PREFIX = "sha256:"
 TOKEN_BYTES = 32
@@ -42,11 +44,15 @@ def hash_token(token: str) -> str:
     return HASH_PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def new_token(name: str, categories: Sequence[str] | None = None) -> tuple[str, str]:
+def new_token(
+    name: str, categories: Sequence[str] | None = None, *, breaking: bool = False
+) -> tuple[str, str]:
     """A new random token, and the TOML lines that configure it (holding only its hash).
 
     ``categories`` None means the token may write every category; otherwise
     the slugs are checked for form here and for existence when the config loads.
+    ``breaking`` adds ``breaking = true``: what a token limited to categories
+    needs to mark articles breaking (one without a limit may already).
     """
     if not name.strip() or not name.isprintable():
         raise NashraError(f"a token name must be printable and not blank, got {name!r}")
@@ -60,6 +66,8 @@ def new_token(name: str, categories: Sequence[str] | None = None) -> tuple[str, 
             if not SLUG_PATTERN.fullmatch(slug):
                 raise NashraError(f"{slug!r} is not a category slug")
         lines.append(f"categories = [{', '.join(map(_toml_string, slugs))}]")
+    if breaking:
+        lines.append("breaking = true")
     return token, "\n".join(lines) + "\n"
 
 
@@ -89,6 +97,25 @@ def authenticate(header: str | None, tokens: Iterable[Token]) -> Token:
 def allowed(token: Token, categories: Iterable[str]) -> bool:
     """Whether ``token`` may write an article in all of ``categories``."""
     return token.categories is None or token.categories.issuperset(categories)
+
+
+def may_set_breaking(token: Token, article: Article, stored: Article | None) -> bool:
+    """Whether ``token`` may write ``article`` over ``stored`` as far as breaking news goes.
+
+    Marking an article breaking, taking it out of the breaking feed, or
+    moving its ``breaking_until`` changes the site-wide breaking feed, which
+    needs :attr:`~feeds.config.settings.Token.may_mark_breaking`. Leaving the
+    stored article's breaking state as it is does not: a desk may correct a
+    story the newsroom marked breaking.
+    """
+    if token.may_mark_breaking:
+        return True
+    before = _breaking_state(stored) if stored is not None else (False, None)
+    return _breaking_state(article) == before
+
+
+def _breaking_state(article: Article) -> tuple[bool, datetime | None]:
+    return (True, article.breaking_until) if article.breaking else (False, None)
 
 
 def _toml_string(text: str) -> str:

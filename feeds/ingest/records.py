@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
 
 from feeds.config.settings import Settings
@@ -35,6 +35,10 @@ _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 #: An absolute http(s) URL with a host, without whitespace (urlsplit is ten times slower).
 _ABSOLUTE_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s@]*@?[^/?#\s@]+(?:[/?#]\S*)?")
 _ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: The moments the store can represent, in UTC: microseconds since the epoch, and back into a
+#: datetime (year 9999 at most). A date outside them would be stored, then break every reader.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 _T = TypeVar("_T")
 
@@ -181,10 +185,22 @@ class _Checker:
             self.fail(name, f"{value!r} has no UTC offset (add Z or +03:00, say)")
             return None
         try:
-            return datetime.fromisoformat(value.upper())
+            moment = datetime.fromisoformat(value.upper())
         except ValueError:
             self.fail(name, f"{value!r} is not a valid date-time")
             return None
+        try:  # 9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC
+            in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            self.fail(
+                name,
+                f"{value!r} is outside the dates nashra keeps "
+                "(1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, in UTC)",
+            )
+            return None
+        return moment
 
     def categories(self, settings: Settings) -> list[str]:
         value = self.data.get("categories")

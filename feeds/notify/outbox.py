@@ -16,7 +16,10 @@ is due:
   lease ends;
 - it hands each to the sink, concurrently, within :data:`SEND_BUDGET`, and
   forgets it only after the sink succeeded; otherwise it is due again after
-  an exponential backoff (:func:`retry_delay`), however long the sink fails.
+  an exponential backoff (:func:`retry_delay`), however long the sink fails;
+- each feed is on its own: a sink that raises for one, or a timed change
+  that is no date (see :meth:`OutboxWorker._convertible`), is logged once
+  and set aside, and every other feed's changes still go.
 
 Feeds also change without a write: an embargoed article appears at its
 published time, a breaking article leaves the breaking feed at its
@@ -89,6 +92,8 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         # each feed's next self-timed change (µs) as this worker last queued it
         self._timed: dict[str, int] = {}
+        # each feed's timed change (µs) that is no datetime, as last logged
+        self._set_aside: dict[str, int] = {}
 
     async def start(self) -> None:
         """Register the sink and start the background task; what is due goes right away."""
@@ -165,19 +170,44 @@ class OutboxWorker:
         commit triggers.
         """
         times = await self.store.feed_times(now)
-        upcoming = {
-            feed: t.next_us
-            for feed, t in times.items()
-            if t.next_us is not None and feed in self.feeds
-        }
+        upcoming: dict[str, int] = {}
         by_moment: dict[int, list[str]] = {}
-        for feed, moment in upcoming.items():
-            if self._timed.get(feed) != moment:
-                by_moment.setdefault(moment, []).append(feed)
+        for feed, t in times.items():
+            if (
+                t.next_us is None
+                or feed not in self.feeds
+                or not self._convertible(feed, t.next_us)
+            ):
+                continue
+            upcoming[feed] = t.next_us
+            if self._timed.get(feed) != t.next_us:
+                by_moment.setdefault(t.next_us, []).append(feed)
         for moment, feeds in by_moment.items():
             await self.store.queue_changes(self.sink.name, feeds, from_us(moment))
         self._timed = upcoming
         return min(upcoming.values(), default=math.inf) / 1_000_000
+
+    def _convertible(self, feed: str, moment: int) -> bool:
+        """Whether ``moment`` (µs) is a datetime; if not, the feed's timed change is set aside.
+
+        Validation keeps such dates out, but an older nashra stored some (an
+        article dated 9999-12-31T23:59:59-12:00 is year 10000 in UTC). One
+        feed's bad value must not stop every other feed's changes: it is
+        logged once, and skipped until the feed's next change moves.
+        """
+        try:
+            from_us(moment)
+        except (OverflowError, ValueError):
+            if self._set_aside.get(feed) != moment:
+                self._set_aside[feed] = moment
+                log.error(
+                    "%s: feed %r has a timed change at %d µs after 1970, which is no date: "
+                    "set aside (remove or fix the article dated then)",
+                    self.sink.name, feed, moment,
+                )  # fmt: skip
+            return False
+        self._set_aside.pop(feed, None)
+        return True
 
     async def _deliver_due(self, claimed_at: datetime) -> None:
         claimed = await self.store.claim_changes(self.sink.name, claimed_at, LEASE)
@@ -205,6 +235,10 @@ class OutboxWorker:
                 failures = await self.sink.deliver(feed)
         except TimeoutError:
             failures = [f"no answer within {SEND_BUDGET:.0f} s"]
+        except Exception as raised:  # a sink's bug for this feed: a failure like any other
+            if not attempts:  # its traceback once; the retries below say what it was
+                log.exception("%s: delivering feed %r raised", sink, feed)
+            failures = [f"{type(raised).__name__}: {raised}"]
         if not failures:
             await self.store.change_sent(sink, feed, claimed_at, LEASE)
             self._timed.pop(feed, None)  # the row may have held its next timed change

@@ -257,7 +257,7 @@ def test_get_returns_the_stored_record_which_puts_back_unchanged(client: TestCli
     assert "image" not in stored
     assert put(client, "t-00004", response.json()).json()["outcome"] == "unchanged"
     assert get(client, "nope").status_code == 404
-    assert get(client, "nope").json() == {"error": "no article with id 'nope'"}
+    assert get(client, "nope").json() == {"error": "no article with id 'nope'", "id": "nope"}
 
 
 def test_hostile_content_is_cleaned_as_on_import_with_the_warnings(
@@ -506,18 +506,88 @@ def test_a_category_token_cannot_move_read_or_delete_another_desks_article(
     assert post(client, politics).status_code == 201
     before = served_etags(client, ["politics", "economy", "all"])
     moved = record(1, categories=["economy"], updated="2026-11-09T00:00:00Z")
-    for response in (
-        put(client, "t-00001", moved, DESK),
-        post(client, moved, DESK),
-        delete(client, "t-00001", DESK),
-        get(client, "t-00001", DESK),
+    missing = record(9, categories=["economy"])
+    assert get(client, "t-00009").status_code == 404
+    for outside, absent in (
+        (get(client, "t-00001", DESK), get(client, "t-00009", DESK)),
+        (delete(client, "t-00001", DESK), delete(client, "t-00009", DESK)),
+        (put(client, "t-00001", moved, DESK), None),
+        (post(client, moved, DESK), None),
     ):
-        assert response.status_code == 403
-        (error,) = response.json()["errors"]
-        assert error["id"] == "t-00001"
-        assert "stored article" in error["message"]
+        # exactly the answer for an id that does not exist: which ids another desk has is secret
+        assert outside.status_code == 404
+        assert outside.json() == {"error": "no article with id 't-00001'", "id": "t-00001"}
+        if absent is not None:
+            assert absent.status_code == 404
+            assert absent.json() == {"error": "no article with id 't-00009'", "id": "t-00009"}
+            assert outside.headers.items() - absent.headers.items() <= {
+                ("content-length", outside.headers["content-length"])
+            }
     assert get(client, "t-00001").json() == politics
     assert served_etags(client, ["politics", "economy", "all"]) == before
+    assert put(client, "t-00009", missing, DESK).status_code == 201  # a free id is the desk's
+
+
+def test_a_record_outside_the_scope_is_403_whether_or_not_its_id_exists(
+    client: TestClient,
+) -> None:
+    assert post(client, record(1)).status_code == 201
+    taken = put(client, "t-00001", record(1, categories=["politics"]), DESK)
+    free = put(client, "t-00002", record(2, categories=["politics"]), DESK)
+    assert taken.status_code == free.status_code == 403
+    assert [e["field"] for e in taken.json()["errors"]] == ["categories"]
+
+
+BREAKING_DESK = "bdsk-Qe7Wr4Ty1Ui8Op5As2Df9Gh6Jk3Lz0Xc"
+NEWSROOM_NO_BREAKING = "nrnb-Mn5Bv2Cx8Zl4Kj7Hg1Fd6Sa3Po9Iu0Yt"
+
+
+@pytest.fixture
+def breaking_config(make_config: MakeConfig) -> Path:
+    return make_config(
+        tokens=[
+            token("cms", CMS),
+            token("economy-desk", DESK, ["economy"]),
+            {**token("economy-breaking", BREAKING_DESK, ["economy"]), "breaking": True},
+            {**token("archive", NEWSROOM_NO_BREAKING), "breaking": False},
+        ]
+    )
+
+
+def test_marking_breaking_needs_a_token_allowed_to(breaking_config: Path) -> None:
+    with TestClient(
+        create_app(load_settings(breaking_config)), base_url="https://news.example"
+    ) as client:
+        before = served_etags(client, ["breaking"])
+        story = record(1, categories=["economy"], breaking=True)
+        for secret in (DESK, NEWSROOM_NO_BREAKING):
+            for response in (post(client, story, secret), put(client, "t-00001", story, secret)):
+                assert response.status_code == 403, response.text
+                (error,) = response.json()["errors"]
+                assert error["field"] == "breaking" and error["id"] == "t-00001"
+                assert "breaking = true" in error["message"]
+        assert served_etags(client, ["breaking"]) == before
+        assert post(client, story, BREAKING_DESK).status_code == 201  # breaking = true
+        assert post(client, record(2, breaking=True)).status_code == 201  # the newsroom's own
+        assert feed_ids(client, "breaking") >= {"t-00001", "t-00002"}
+
+
+def test_a_desk_may_correct_a_breaking_story_but_not_unmark_or_extend_it(
+    breaking_config: Path,
+) -> None:
+    with TestClient(
+        create_app(load_settings(breaking_config)), base_url="https://news.example"
+    ) as client:
+        story = record(1, categories=["economy"], breaking=True)
+        assert post(client, story).status_code == 201
+        fixed = {**story, "title": "تصحيح", "updated": "2026-11-09T00:00:00+00:00"}
+        assert put(client, "t-00001", fixed, DESK).json()["outcome"] == "updated"
+        later = {**fixed, "updated": "2026-11-10T00:00:00+00:00"}
+        for change in ({"breaking": False}, {"breaking_until": "2026-11-11T00:00:00+00:00"}):
+            response = put(client, "t-00001", later | change, DESK)
+            assert response.status_code == 403
+            assert [e["field"] for e in response.json()["errors"]] == ["breaking"]
+        assert get(client, "t-00001").json() == fixed
 
 
 def test_no_token_configured_means_no_writes(make_config: MakeConfig) -> None:
@@ -534,7 +604,7 @@ def test_the_token_never_reaches_the_log(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     assert post(client, record(1)).status_code == 201
-    assert put(client, "t-00001", record(1, categories=["economy"]), DESK).status_code == 403
+    assert put(client, "t-00001", record(1, categories=["economy"]), DESK).status_code == 404
     assert post(client, record(2), f"{CMS}-wrong").status_code == 401
     assert delete(client, "t-00001").status_code == 200
     assert any("cms" in r.getMessage() for r in caplog.records), "writes are logged by token name"

@@ -161,6 +161,21 @@ def test_token_create_output_pastes_into_a_config_that_authenticates_it(
         assert client.post("/api/articles", json=record(2), headers=headers).status_code == 403
 
 
+def test_token_create_breaking_lets_a_desk_token_mark_breaking(
+    make_config: MakeConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk, desk_lines = created(capsys, "desk", "--categories", "economy")
+    flash, flash_lines = created(capsys, "flash", "--categories", "economy", "--breaking")
+    assert "breaking = true" in flash_lines and "breaking" not in desk_lines
+    settings = load_settings(make_config(f"{desk_lines}\n{flash_lines}"))
+    assert [t.may_mark_breaking for t in settings.tokens] == [False, True]
+    story = record(1, categories=["economy"], breaking=True)
+    with TestClient(create_app(settings)) as client:
+        for secret, status in ((desk, 403), (flash, 201)):
+            headers = {"Authorization": f"Bearer {secret}"}
+            assert client.post("/api/articles", json=story, headers=headers).status_code == status
+
+
 def test_token_create_refuses_a_blank_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "create", " "]) == 2
     captured = capsys.readouterr()
@@ -173,5 +188,5 @@ def test_token_help_lists_create(capsys: pytest.CaptureFixture[str]) -> None:
         main(["token", "create", "--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for word in ("NAME", "--categories", "hash"):
+    for word in ("NAME", "--categories", "--breaking", "hash"):
         assert word in out

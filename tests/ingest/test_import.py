@@ -173,6 +173,36 @@ ERRORS: list[tuple[str, Any, str, str]] = [
     ("published date only", record(2, published="2026-11-01"), "published", "not an RFC 3339"),
     ("updated without offset", record(2, updated="2026-11-01T08:00:00"), "updated", "UTC offset"),
     ("published a number", record(2, published=1762000000), "published", "not a number"),
+    (
+        "published in year 10000 once in UTC",
+        record(2, published="9999-12-31T23:59:59-12:00"),
+        "published",
+        "outside the dates nashra keeps",
+    ),
+    (
+        "updated in year 10000 once in UTC",
+        record(2, updated="9999-12-31T23:59:59.5-00:01"),
+        "updated",
+        "outside the dates nashra keeps",
+    ),
+    (
+        "breaking_until in year 10000 once in UTC",
+        record(2, breaking_until="9999-12-31T20:00:00-04:00"),
+        "breaking_until",
+        "outside the dates nashra keeps",
+    ),
+    (
+        "published before 1970 in UTC",
+        record(2, published="1970-01-01T00:30:00+01:00"),
+        "published",
+        "outside the dates nashra keeps",
+    ),
+    (
+        "published in year 1 before UTC",
+        record(2, published="0001-01-01T00:00:00+00:01"),
+        "published",
+        "outside the dates nashra keeps",
+    ),
     ("unknown category", record(2, categories=["sports"]), "categories[0]", "unknown category"),
     ("empty categories", record(2, categories=[]), "categories", "at least one category"),
     (

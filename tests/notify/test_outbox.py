@@ -9,8 +9,11 @@ is no longer configured dropped.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from feeds.notify.outbox import OutboxWorker
 from store.sqlite.store import SQLiteStore
@@ -118,3 +121,41 @@ def test_a_change_to_a_feed_no_longer_configured_is_dropped(tmp_path: Path) -> N
     delivered, due = asyncio.run(scenario())
     assert delivered == ["all"]
     assert due is None  # the politics change left the outbox undelivered
+
+
+class RaisingSink(RecordingSink):
+    """A sink with a bug for one feed: it raises instead of answering."""
+
+    async def deliver(self, feed: str) -> list[str]:
+        if feed == "politics":
+            raise RuntimeError("a bug for this one feed")
+        return await super().deliver(feed)
+
+
+def test_a_sink_that_raises_for_one_feed_delays_only_that_feed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> tuple[list[str], float]:
+        clock = Clock.at(NOW)
+        store = await SQLiteStore.open(tmp_path / "s.db", clock=clock)
+        sink = RaisingSink()
+        worker = OutboxWorker(store, sink, ("politics", "all"), clock)
+        try:
+            await worker.start()
+            await store.put_articles([article(1)])  # politics and all
+            worker.wake()
+            await _until(lambda: sink.delivered == ["all"])
+            await asyncio.sleep(0.3)  # more than a poll: the worker has settled
+            due = await store.next_change_due(sink.name)
+            assert due is not None
+            return sink.delivered, (due - clock.moment).total_seconds()
+        finally:
+            await worker.stop()
+            await store.close()
+
+    delivered, due_in = asyncio.run(scenario())
+    assert delivered == ["all"]
+    assert 0.9 <= due_in <= 1.1  # a failure like any other: retried after the backoff
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 1 and "'politics'" in logged[0].getMessage()
+    assert logged[0].exc_info is not None  # with its traceback, to find the bug

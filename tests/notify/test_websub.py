@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,7 +31,7 @@ from feeds.config.settings import Settings
 from feeds.formats.registry import FORMATS
 from feeds.notify.outbox import MAX_RETRY, retry_delay
 from store.sqlite.store import SQLiteStore
-from tests.support.builders import record
+from tests.support.builders import article, record
 from tests.support.clock import Clock
 from tests.support.commands import ImportRecords
 from tests.support.config import MakeConfig, token
@@ -318,3 +319,36 @@ def test_an_import_before_any_server_ran_is_announced_when_one_starts(
         expected = topics("politics", "all")
         pings = hub.wait_for(lambda pings: accepted(pings) >= expected, timeout=10)
     assert accepted(pings) == expected
+
+
+def test_a_date_the_store_cannot_convert_is_logged_once_and_blocks_no_other_feed(
+    settings: Settings, hub: Hub, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An older nashra stored 9999-12-31T23:59:59-12:00 (year 10000 in UTC), now rejected.
+
+    That embargo's moment cannot become a datetime: the worker sets those
+    feeds' timed change aside, logged once, and every other change still goes.
+    """
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12)))
+
+    async def write_directly() -> None:  # no validation: the store as an older nashra left it
+        store = await SQLiteStore.open(settings.store.path)
+        try:
+            await store.put_articles([article(1, published=far, updated=far, breaking=False)])
+        finally:
+            await store.close()
+
+    asyncio.run(write_directly())
+    with TestClient(create_app(settings, clock=clock), base_url=SITE) as client:
+        expected = topics("english", "all")
+        for writes in (1, 2):  # two writes in English, each pinged: rounds after rounds
+            publish(client, record(7 * writes, "en", breaking=False))
+            hub.wait_for(
+                lambda pings, n=writes: sum(p.ok for p in pings) >= n * len(expected), timeout=10
+            )
+        assert accepted(hub.pings()) == expected
+        time.sleep(2.5)  # more than two of the worker's error pauses: room for repeats
+    logged = [r for r in caplog.records if r.name == "nashra.outbox" and r.levelno >= logging.ERROR]
+    messages = [r.getMessage() for r in logged]
+    assert len(messages) == 2, messages  # once per feed, not once a round
+    assert any("'politics'" in m for m in messages) and any("'all'" in m for m in messages)
