@@ -13,7 +13,8 @@ notices an import or an API write on its very next request.
 
 A store knows its file: :meth:`SQLiteStore.open` refuses, before writing
 anything, a file that is not a nashra store (see
-:func:`store.sqlite.schema.identify`).
+:func:`store.sqlite.schema.identify`), and the open store notices when its
+file is deleted or replaced under it (see :meth:`SQLiteStore.check_file`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 import aiosqlite
 
 from store.clock import Clock, system_clock, utc_now
-from store.errors import StoreError
+from store.errors import StoreError, StoreFileLost
 from store.protocol import Store
 from store.sqlite import articles as writes
 from store.sqlite import outbox
@@ -57,8 +58,10 @@ class SQLiteStore:
         store_id: str,
         created: datetime,
         clock: Clock,
+        file_id: tuple[int, int],
     ) -> None:
         self.path = path
+        self._file_id = file_id
         self._store_id = store_id
         self._created = created
         self._clock = clock
@@ -85,6 +88,7 @@ class SQLiteStore:
         reader: aiosqlite.Connection | None = None
         watch_conn: sqlite3.Connection | None = None
         try:
+            file_id = _file_id(path)  # the file the writer has open: SQLite keeps its inode alive
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
             store_id, created = meta["store_id"], datetime.fromisoformat(meta["created"])
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
@@ -97,7 +101,7 @@ class SQLiteStore:
                 await reader.close()
             writer.close()
             raise StoreError(f"cannot open the store {path}: {_describe(error)}") from error
-        return cls(path, writer, reader, watcher, store_id, created, clock)
+        return cls(path, writer, reader, watcher, store_id, created, clock, file_id)
 
     @property
     def store_id(self) -> str:
@@ -121,7 +125,8 @@ class SQLiteStore:
     async def close(self) -> None:
         await self._reader.close()
         self._watcher.close()
-        await self._run_write(lambda conn: conn.close())
+        loop = asyncio.get_running_loop()  # not _run_write: a store whose file went still closes
+        await loop.run_in_executor(self._write_thread, self._writer.close)
         self._write_thread.shutdown()
 
     # -- reads ---------------------------------------------------------------
@@ -157,8 +162,34 @@ class SQLiteStore:
         return article_from_row(rows[0]) if rows else None
 
     async def ping(self) -> None:
-        """Raise :class:`StoreError` unless the store answers a query."""
+        """Raise :class:`StoreError` unless the store's file is still there and answers a query."""
+        self.check_file()
         await self._read("SELECT 1 FROM meta LIMIT 1", ())
+
+    def check_file(self) -> None:
+        """Raise :class:`StoreFileLost` if the store's path no longer names the file opened.
+
+        One ``stat`` of the path (about a microsecond), compared by device and
+        inode with the file opened: deleted, or replaced by another file (a
+        restored backup, a careless ``mv``), the connections still reach the
+        old one, which no later start will find. Run before and after every
+        write and by :meth:`ping`; reads are not checked: they keep answering
+        from what the open connections see.
+        """
+        try:
+            found = _file_id(self.path)
+        except FileNotFoundError:
+            raise StoreFileLost(
+                f"the store file {self.path} was deleted while the server had it open;"
+                " writes are refused: restore the file and restart the server"
+            ) from None
+        except OSError as error:
+            raise StoreFileLost(f"the store file {self.path} cannot be seen: {error}") from error
+        if found != self._file_id:
+            raise StoreFileLost(
+                f"the store file {self.path} was replaced by another file while the server"
+                " had it open; writes are refused: restart the server to open the new file"
+            )
 
     async def count_articles(self) -> int:
         rows = await self._read("SELECT count(*) FROM articles", ())
@@ -248,9 +279,21 @@ class SQLiteStore:
             raise StoreError(f"reading the store {self.path} failed: {error}") from error
 
     async def _run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` on the writer's thread, between two looks at the file.
+
+        Before: nothing is written to a file that is gone. After: a write that
+        committed while the file went is not acknowledged, as it is lost.
+        """
+
+        def checked(conn: sqlite3.Connection) -> T:
+            self.check_file()
+            result = work(conn)
+            self.check_file()
+            return result
+
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._write_thread, work, self._writer)
+            return await loop.run_in_executor(self._write_thread, checked, self._writer)
         except sqlite3.Error as error:
             raise StoreError(f"writing to the store {self.path} failed: {error}") from error
 
@@ -307,6 +350,11 @@ def _check_writable(path: Path) -> None:
                 " beside it, its -wal and -shm files: make both the file and its directory"
                 " writable"
             )
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
 
 
 #: What to say, and to do, for the SQLite errors that stop a store from opening.
