@@ -12,7 +12,8 @@ to disk at every commit, so a write nashra acknowledged survives a power
 loss, not only a process crash (NORMAL, in WAL mode, may lose the last
 commits to a power loss). Measured on this project's 20,000-article import
 (10 transactions) and one-article writes, it costs nothing visible to the
-import and about 0.3 to 0.8 ms per write (one fsync).
+import and about 0.3 to 0.8 ms per write (one fsync); an API POST of one
+article through ``nashra serve`` went from 1.4-1.5 ms to 1.7 ms (median).
 """
 
 from __future__ import annotations
