@@ -181,9 +181,10 @@ def identify(conn: sqlite3.Connection) -> None:
 
     Ours: :data:`APPLICATION_ID`, or application_id 0 with a user_version of 1
     or more and a ``meta`` table (made by a nashra that did not mark its
-    stores yet). An empty database (no table, user_version 0) becomes a new
-    store. Anything else belongs to another program. Only reads: run it on a
-    read-only connection before anything writes.
+    stores yet). An unmarked database at user_version 0 with no table but
+    nashra's (none, for a new file) becomes a new store. Anything else
+    belongs to another program. Only reads: it is run on a read-only
+    connection before anything writes, and again in :func:`migrate`'s lock.
     """
     application_id, version = _application_id(conn), _version(conn)
     tables = {
@@ -197,7 +198,7 @@ def identify(conn: sqlite3.Connection) -> None:
         raise StoreError(
             "it is not a nashra store but another program's SQLite file"
             f" (application_id {application_id:#x}, user_version {version},"
-            f" tables: {', '.join(sorted(tables)) or 'none'}); nothing was changed"
+            f" tables: {_some(sorted(tables))}); nothing was changed"
         )
     if version > schema_version():
         raise StoreError(
@@ -209,6 +210,12 @@ def identify(conn: sqlite3.Connection) -> None:
 def _version(conn: sqlite3.Connection) -> int:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     return int(version)
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """``names`` for a one-line message: at most ``shown`` of them, and how many more."""
+    listed = ", ".join(names[:shown]) or "none"
+    return f"{listed} and {len(names) - shown} more" if len(names) > shown else listed
 
 
 def _application_id(conn: sqlite3.Connection) -> int:
