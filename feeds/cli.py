@@ -156,6 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)  # fail here, once, with a clear message
+    asyncio.run(_open_and_close(settings))  # so does a store that cannot be served
     os.environ["NASHRA_CONFIG"] = str(settings.source or config_path(args.config))
     os.environ["NASHRA_DB"] = str(settings.store.path)
     uvicorn.run(
@@ -188,6 +189,13 @@ def _token_create(args: argparse.Namespace) -> int:
     print("Add to the config file:")
     print(config_lines, end="")
     return 0
+
+
+async def _open_and_close(settings: Settings) -> None:
+    """Open the store (migrating it if needed) and close it: its errors are one line here,
+    before uvicorn starts a worker, whose failure would be a traceback."""
+    store = await SQLiteStore.open(settings.store.path)
+    await store.close()
 
 
 async def _import_async(args: argparse.Namespace, settings: Settings) -> int:

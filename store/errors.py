@@ -24,3 +24,12 @@ class StoreConflict(StoreError):
     def __init__(self, article_id: str) -> None:
         self.article_id = article_id
         super().__init__(f"article {article_id!r} changed meanwhile; nothing was written")
+
+
+class StoreFileLost(StoreError):
+    """The store's file was deleted or replaced while it was open: no write can be kept.
+
+    The open connections still reach the old file, so a write would succeed
+    into a file no later start will find; it is refused (or, if the file went
+    during the write, not acknowledged) instead.
+    """

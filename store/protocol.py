@@ -74,7 +74,11 @@ class Store(Protocol):
     async def count_articles(self) -> int: ...
 
     async def ping(self) -> None:
-        """Raise :class:`~store.errors.StoreError` unless the store answers."""
+        """Raise :class:`~store.errors.StoreError` unless the store answers and can keep writes.
+
+        :class:`~store.errors.StoreFileLost` when what it writes would be lost
+        (the SQLite store: its file deleted or replaced since it opened).
+        """
         ...
 
     # -- writes

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import feedparser
@@ -14,7 +17,10 @@ import pytest
 
 from feeds.cli import main
 from tests.support.builders import record
-from tests.support.live import Serve
+from tests.support.config import MakeConfig
+from tests.support.faults import bump_schema, corrupt_store, foreign_sqlite_file, read_only
+from tests.support.live import Serve, free_port
+from tests.support.store import run
 
 
 @pytest.mark.parametrize(
@@ -88,6 +94,99 @@ def test_live_server_serves_feeds_and_sees_an_import(nashra, serve: Serve, tmp_p
                 )
             assert response.status_code == 200
             assert record(2)["link"].encode() in response.content
+
+
+async def _nothing(store: object) -> None:
+    pass
+
+
+def _made_store(path: Path) -> None:
+    run(_nothing, path)
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xff not SQLite at all " * 400)
+
+
+#: name: (make the fault at the store's path, words the one line of error must hold)
+FAULTS: dict[str, tuple[Callable[[Path], object], str]] = {
+    "foreign": (foreign_sqlite_file, "not a nashra store but another program's SQLite file"),
+    "newer": (lambda p: (_made_store(p), bump_schema(p)), "newer than this nashra's"),
+    "corrupted": (lambda p: (_made_store(p), corrupt_store(p)), "corrupted"),
+    "garbage": (_garbage, "not a SQLite database, or its header is corrupted"),
+    "read-only-file": (_made_store, "it is read-only (the file is not writable)"),
+    "read-only-directory": (_made_store, "it is read-only (its directory"),
+}
+
+
+@pytest.mark.parametrize("command", ["serve", "import"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_store_that_cannot_be_served_stops_every_command_with_one_line_touching_nothing(
+    command: str, fault: str, tmp_path: Path, make_config: MakeConfig
+) -> None:
+    """Exit 2 with one line on stderr, before a server worker starts; the file as it was."""
+    db = tmp_path / "store" / "nashra.db"
+    db.parent.mkdir()
+    config = make_config(store={"path": str(db)})
+    make, words = FAULTS[fault]
+    make(db)
+    target = db.parent if fault == "read-only-directory" else db
+    with read_only(target) if fault.startswith("read-only") else _as_is():
+        before = _snapshot(db.parent)
+        code, err = _run_to_the_end(_command(command, config, tmp_path))
+        assert _snapshot(db.parent) == before
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"nashra: error: cannot open the store {db}: ")
+    assert words in lines[0]
+
+
+@pytest.mark.parametrize("command", ["serve", "import"])
+def test_a_store_directory_that_cannot_be_made_is_one_line(
+    command: str, tmp_path: Path, make_config: MakeConfig
+) -> None:
+    """A missing directory is made (as mkdir -p); one that cannot be is an error, not a trace."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    db = tmp_path / "a-file" / "store" / "nashra.db"
+    code, err = _run_to_the_end(_command(command, make_config(store={"path": str(db)}), tmp_path))
+    assert code == 2, err
+    assert err.strip().splitlines() == [
+        f"nashra: error: cannot open the store {db}: Not a directory: {db.parent}"
+    ]
+
+
+def _command(command: str, config: Path, tmp_path: Path) -> list[str]:
+    start = [sys.executable, "-m", "feeds.cli", command, "--config", str(config)]
+    if command == "serve":
+        return [*start, "--port", str(free_port()), "--workers", "2"]
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps(record(1)) + "\n", encoding="utf-8")
+    return [*start, str(data)]
+
+
+def _run_to_the_end(command: list[str], timeout: float = 20) -> tuple[int, str]:
+    """Exit status and stderr of ``command``; fails (stopping it all) if it is still running."""
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        start_new_session=True, env=_env(),
+    )  # fmt: skip
+    try:
+        _, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, err = process.communicate()
+        pytest.fail(f"still running after {timeout:g} s (a server started); stderr:\n{err}")
+    return process.returncode, err
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in directory.iterdir()}
+
+
+@contextlib.contextmanager
+def _as_is() -> Iterator[None]:
+    yield
 
 
 def _env() -> dict[str, str]:

@@ -3,9 +3,11 @@
 Anything raised while answering a request becomes an :class:`HttpError`
 here, and only here (``/healthz``, whose job is to report a failing store,
 answers that itself): a store that fails is a logged 503 ("try again": every
-write is idempotent), a write that lost a race a 409, Starlette's own 404
-and 405 keep their status. The publishing API answers in JSON, everything
-else in plain text; both bodies come from the same :class:`HttpError`.
+write is idempotent), or one that needs the operator (its file deleted or
+replaced under the server) a logged 503 saying so, a write that lost a race
+a 409, Starlette's own 404 and 405 keep their status. The publishing API
+answers in JSON, everything else in plain text; both bodies come from the
+same :class:`HttpError`.
 Anything unforeseen is left to propagate: uvicorn logs it and answers 500.
 """
 
@@ -20,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ExceptionHandler, Send
 
-from store.errors import NashraError, StoreConflict, StoreError
+from store.errors import NashraError, StoreConflict, StoreError, StoreFileLost
 
 log = logging.getLogger("nashra.http")
 
@@ -67,6 +69,13 @@ def http_error(exc: Exception) -> HttpError:
             return exc
         case StoreConflict():
             return HttpError(409, str(exc))
+        case StoreFileLost():  # "try again" would not help: it needs the operator
+            log.error("the store failed: %s", exc)
+            return HttpError(
+                503,
+                "the store's file was deleted or replaced under the server; nothing is"
+                " written until an operator restores it and restarts the server",
+            )
         case StoreError():
             log.error("the store failed: %s", exc)
             return HttpError(503, "the store is unavailable; try again (writes are idempotent)")

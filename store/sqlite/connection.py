@@ -6,6 +6,14 @@ that file to WAL needs an exclusive lock, and SQLite returns "database is
 locked" for it at once, without waiting out ``busy_timeout``, when another
 connection holds a shared lock it cannot drop (a reader that would deadlock
 by waiting). So the switch is retried here, for a bounded time.
+
+A writable connection commits with ``synchronous = FULL``: the WAL is synced
+to disk at every commit, so a write nashra acknowledged survives a power
+loss, not only a process crash (NORMAL, in WAL mode, may lose the last
+commits to a power loss). Measured on this project's 20,000-article import
+(10 transactions) and one-article writes, it costs nothing visible to the
+import and about 0.3 to 0.8 ms per write (one fsync); an API POST of one
+article through ``nashra serve`` went from 1.4-1.5 ms to 1.7 ms (median).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         if not readonly:
             _switch_to_wal(conn, time.monotonic() + BUSY_TIMEOUT)
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
     except BaseException:
         conn.close()

@@ -8,6 +8,11 @@ changes once released: stores made by it exist.
 Each feed is a range of ``feed_entries``' primary key, (feed, published,
 article), so every feed query (a category, ``all`` or ``breaking``) is one
 backwards index range scan that reads only the rows it returns.
+
+A nashra store says so in its header: ``PRAGMA application_id`` is
+:data:`APPLICATION_ID`. :func:`identify` looks at a file, read-only, before
+anything opens it for writing, and refuses another program's SQLite file or
+a schema newer than this code, so that neither is ever touched.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from datetime import datetime
 
 from store.errors import StoreError
 from store.sqlite.connection import transaction
+
+#: ``PRAGMA application_id`` of every nashra store: the ASCII of "nshr".
+APPLICATION_ID = int.from_bytes(b"nshr", "big")  # 0x6E736872
+
+#: Every table any released migration creates (``hub_queue`` only until migration 2).
+TABLES = frozenset(
+    {"meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks", "outbox"}
+)
 
 #: A migration step: it runs inside the migrating transaction; ``now`` stamps what it creates.
 Migration = Callable[[sqlite3.Connection, datetime], None]
@@ -148,23 +161,66 @@ def migrate(conn: sqlite3.Connection, now: datetime) -> None:
     only grow), so opening one never waits for a long write. A store newer
     than this code is refused, not touched.
     """
-    if _version(conn) == schema_version():
+    if _version(conn) == schema_version() and _application_id(conn) == APPLICATION_ID:
         return
     with transaction(conn):
+        identify(conn)  # again under the lock: the file may have been made meanwhile
         found = _version(conn)
-        if found > schema_version():
-            raise StoreError(
-                f"its schema version is {found}, newer than this nashra's ({schema_version()})"
-            )
         for step in MIGRATIONS[found:]:
             step(conn, now)
         if found < schema_version():
             conn.execute(f"PRAGMA user_version = {schema_version()}")
+        # New stores, and those made before nashra marked its own (user_version >= 1,
+        # application_id 0), are marked here rather than in step 1: a released step never
+        # changes, and this one place covers both.
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def identify(conn: sqlite3.Connection) -> None:
+    """Raise :class:`StoreError` unless ``conn``'s file is empty or a nashra store this code reads.
+
+    Ours: :data:`APPLICATION_ID`, or application_id 0 with a user_version of 1
+    or more and a ``meta`` table (made by a nashra that did not mark its
+    stores yet). An unmarked database at user_version 0 with no table but
+    nashra's (none, for a new file) becomes a new store. Anything else
+    belongs to another program. Only reads: it is run on a read-only
+    connection before anything writes, and again in :func:`migrate`'s lock.
+    """
+    application_id, version = _application_id(conn), _version(conn)
+    tables = {
+        name
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not name.startswith("sqlite_")
+    }
+    legacy = application_id == 0 and version >= 1 and "meta" in tables
+    fresh = application_id == 0 and version == 0 and tables <= TABLES
+    if application_id != APPLICATION_ID and not legacy and not fresh:
+        raise StoreError(
+            "it is not a nashra store but another program's SQLite file"
+            f" (application_id {application_id:#x}, user_version {version},"
+            f" tables: {_some(sorted(tables))}); nothing was changed"
+        )
+    if version > schema_version():
+        raise StoreError(
+            f"its schema version is {version}, newer than this nashra's ({schema_version()}):"
+            " it was written by a newer nashra; run that one; nothing was changed"
+        )
 
 
 def _version(conn: sqlite3.Connection) -> int:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     return int(version)
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    """``names`` for a one-line message: at most ``shown`` of them, and how many more."""
+    listed = ", ".join(names[:shown]) or "none"
+    return f"{listed} and {len(names) - shown} more" if len(names) > shown else listed
+
+
+def _application_id(conn: sqlite3.Connection) -> int:
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    return int(application_id)
 
 
 def schema_version() -> int:

@@ -10,11 +10,18 @@ never contend with each other, only with other processes'.
 I last looked?" with ``PRAGMA data_version``, which changes when any other
 connection, in any process, commits: that is how every server worker
 notices an import or an API write on its very next request.
+
+A store knows its file: :meth:`SQLiteStore.open` refuses, before writing
+anything, a file that is not a nashra store (see
+:func:`store.sqlite.schema.identify`), and the open store notices when its
+file is deleted or replaced under it (see :meth:`SQLiteStore.check_file`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,14 +32,14 @@ from typing import TYPE_CHECKING, TypeVar
 import aiosqlite
 
 from store.clock import Clock, system_clock, utc_now
-from store.errors import StoreError
+from store.errors import StoreError, StoreFileLost
 from store.protocol import Store
 from store.sqlite import articles as writes
 from store.sqlite import outbox
 from store.sqlite.connection import connect
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
-from store.sqlite.schema import migrate
+from store.sqlite.schema import identify, migrate
 from store.sqlite.watch import CommitWatch
 from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
 
@@ -51,8 +58,10 @@ class SQLiteStore:
         store_id: str,
         created: datetime,
         clock: Clock,
+        file_id: tuple[int, int],
     ) -> None:
         self.path = path
+        self._file_id = file_id
         self._store_id = store_id
         self._created = created
         self._clock = clock
@@ -72,13 +81,14 @@ class SQLiteStore:
         :func:`store.sqlite.schema.migrate`).
         """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)  # a new store's directory, as mkdir -p
             writer = await asyncio.to_thread(_open_writer, path, utc_now(clock))
         except (sqlite3.Error, OSError, StoreError) as error:
-            raise StoreError(f"cannot open the store {path}: {error}") from error
+            raise StoreError(f"cannot open the store {path}: {_describe(error)}") from error
         reader: aiosqlite.Connection | None = None
         watch_conn: sqlite3.Connection | None = None
         try:
+            file_id = _file_id(path)  # the file the writer has open: SQLite keeps its inode alive
             meta = dict(writer.execute("SELECT key, value FROM meta").fetchall())
             store_id, created = meta["store_id"], datetime.fromisoformat(meta["created"])
             reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
@@ -90,8 +100,8 @@ class SQLiteStore:
             if reader is not None:
                 await reader.close()
             writer.close()
-            raise StoreError(f"cannot open the store {path}: {error!s}") from error
-        return cls(path, writer, reader, watcher, store_id, created, clock)
+            raise StoreError(f"cannot open the store {path}: {_describe(error)}") from error
+        return cls(path, writer, reader, watcher, store_id, created, clock, file_id)
 
     @property
     def store_id(self) -> str:
@@ -115,7 +125,8 @@ class SQLiteStore:
     async def close(self) -> None:
         await self._reader.close()
         self._watcher.close()
-        await self._run_write(lambda conn: conn.close())
+        loop = asyncio.get_running_loop()  # not _run_write: a store whose file went still closes
+        await loop.run_in_executor(self._write_thread, self._writer.close)
         self._write_thread.shutdown()
 
     # -- reads ---------------------------------------------------------------
@@ -151,8 +162,34 @@ class SQLiteStore:
         return article_from_row(rows[0]) if rows else None
 
     async def ping(self) -> None:
-        """Raise :class:`StoreError` unless the store answers a query."""
+        """Raise :class:`StoreError` unless the store's file is still there and answers a query."""
+        self.check_file()
         await self._read("SELECT 1 FROM meta LIMIT 1", ())
+
+    def check_file(self) -> None:
+        """Raise :class:`StoreFileLost` if the store's path no longer names the file opened.
+
+        One ``stat`` of the path (about a microsecond), compared by device and
+        inode with the file opened: deleted, or replaced by another file (a
+        restored backup, a careless ``mv``), the connections still reach the
+        old one, which no later start will find. Run before and after every
+        write and by :meth:`ping`; reads are not checked: they keep answering
+        from what the open connections see.
+        """
+        try:
+            found = _file_id(self.path)
+        except FileNotFoundError:
+            raise StoreFileLost(
+                f"the store file {self.path} was deleted while the server had it open;"
+                " writes are refused: restore the file and restart the server"
+            ) from None
+        except OSError as error:
+            raise StoreFileLost(f"the store file {self.path} cannot be seen: {error}") from error
+        if found != self._file_id:
+            raise StoreFileLost(
+                f"the store file {self.path} was replaced by another file while the server"
+                " had it open; writes are refused: restart the server to open the new file"
+            )
 
     async def count_articles(self) -> int:
         rows = await self._read("SELECT count(*) FROM articles", ())
@@ -242,14 +279,28 @@ class SQLiteStore:
             raise StoreError(f"reading the store {self.path} failed: {error}") from error
 
     async def _run_write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` on the writer's thread, between two looks at the file.
+
+        Before: nothing is written to a file that is gone. After: a write that
+        committed while the file went is not acknowledged, as it is lost.
+        """
+
+        def checked(conn: sqlite3.Connection) -> T:
+            self.check_file()
+            result = work(conn)
+            self.check_file()
+            return result
+
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._write_thread, work, self._writer)
+            return await loop.run_in_executor(self._write_thread, checked, self._writer)
         except sqlite3.Error as error:
             raise StoreError(f"writing to the store {self.path} failed: {error}") from error
 
 
 def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
+    _identify_file(path)  # before the writer switches the file to WAL or migrates it
+    _check_writable(path)
     conn = connect(path, readonly=False)
     try:
         migrate(conn, now)
@@ -257,6 +308,76 @@ def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _identify_file(path: Path) -> None:
+    """Refuse, touching nothing, a file that exists and is not a nashra store this code reads.
+
+    Read as ``immutable``: SQLite then takes no lock and makes no ``-wal`` or
+    ``-shm`` file beside it (a plain read-only connection makes both for a
+    WAL file, and cannot open one in a read-only directory). It reads the main
+    file only, so it may see an older commit than the ``-wal`` holds: never a
+    wrong refusal (every commit of a nashra store passes), and what it cannot
+    see :func:`~store.sqlite.schema.migrate` sees under its lock. Should that
+    unlocked read meet a page being checkpointed, it is read again, locked.
+    """
+    try:
+        if path.stat().st_size == 0:
+            return  # a new store; SQLite writes an empty file's header on its first write
+    except FileNotFoundError:
+        return
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        ) as conn:
+            identify(conn)
+    except sqlite3.Error:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            identify(conn)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a store nashra could open but not write, rather than fail at its first write.
+
+    SQLite opens a read-only file read-only without a word, and an up-to-date
+    store needs no write to open; a directory nashra cannot write stops it from
+    making the ``-wal`` and ``-shm`` files beside the store.
+    """
+    for target, what in ((path, "the file"), (path.parent, f"its directory {path.parent}")):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise StoreError(
+                f"it is read-only ({what} is not writable); nashra writes the file and,"
+                " beside it, its -wal and -shm files: make both the file and its directory"
+                " writable"
+            )
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
+#: What to say, and to do, for the SQLite errors that stop a store from opening.
+_ADVICE = {
+    sqlite3.SQLITE_NOTADB: "it is not a SQLite database, or its header is corrupted;"
+    " restore it from a backup, or point [store] path elsewhere",
+    sqlite3.SQLITE_CORRUPT: "it is corrupted; restore it from a backup",
+    sqlite3.SQLITE_READONLY: "it is read-only; nashra needs to write the file and, beside it,"
+    " its -wal and -shm files: make both the file and its directory writable",
+    sqlite3.SQLITE_CANTOPEN: "the file cannot be opened or created; check that its directory"
+    " is writable and the file readable",
+}
+
+
+def _describe(error: Exception) -> str:
+    """The error, and for a known SQLite failure what it means and what to do."""
+    if isinstance(error, sqlite3.Error) and error.sqlite_errorcode is not None:
+        advice = _ADVICE.get(error.sqlite_errorcode & 0xFF)
+        if advice:
+            return f"{advice} ({error})"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error)
 
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import pytest
 from store.errors import StoreError
 from store.sqlite.connection import connect, transaction
 from store.sqlite.rows import ARTICLE_COLUMNS, prepare
-from store.sqlite.schema import MIGRATIONS, schema_version
+from store.sqlite.schema import APPLICATION_ID, MIGRATIONS, schema_version
 from store.sqlite.store import SQLiteStore
 from store.types import Image, Outcome, to_us
 from tests.support.builders import LATER, NOW, article
@@ -138,6 +138,55 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
     )
     assert str(path) in str(caught.value)
     assert _schema(path) == before
+
+
+def test_a_store_is_marked_as_nashras_and_one_made_before_the_mark_is_adopted(
+    tmp_path: Path,
+) -> None:
+    """New stores carry the mark; an unmarked one with a version (older nashra) gets it."""
+    run(_nothing, tmp_path / "new.db")
+    assert _marks(tmp_path / "new.db") == (APPLICATION_ID, schema_version())
+    for version in range(1, schema_version() + 1):  # the current one as well: nothing to migrate
+        path = tmp_path / f"unmarked-{version}.db"
+        _store_at(path, version).close()
+        assert _marks(path) == (0, version)
+        run(_nothing, path)
+        assert _marks(path) == (APPLICATION_ID, schema_version()), f"from version {version}"
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        [
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+            "INSERT INTO notes VALUES (1, 'x')",
+        ],
+        ["PRAGMA application_id = 1198876", "PRAGMA user_version = 2", "CREATE TABLE meta (k)"],
+        ["PRAGMA user_version = 5", "CREATE TABLE settings (k)"],
+    ],
+    ids=["tables-of-its-own", "another-application-id", "a-version-without-nashras-tables"],
+)
+def test_another_programs_sqlite_file_is_refused_and_left_untouched(
+    tmp_path: Path, foreign: list[str]
+) -> None:
+    path = tmp_path / "theirs.db"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for statement in foreign:
+            conn.execute(statement)
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    with pytest.raises(StoreError) as caught:
+        run(_nothing, path)
+    assert "not a nashra store" in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]  # no -wal, no -shm
+
+
+def _marks(path: Path) -> tuple[int, int]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    return application_id, version
 
 
 async def _nothing(store: SQLiteStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from store.errors import StoreConflict
 from store.protocol import Store
+from store.sqlite.connection import connect
 from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, to_us
@@ -117,3 +119,12 @@ def test_the_sqlite_store_has_every_member_of_the_protocol_as_declared() -> None
             assert isinstance(implemented, property), name
             declared, implemented = declared.fget, implemented.fget
         assert inspect.signature(implemented) == inspect.signature(declared), name
+
+
+def test_the_writer_syncs_each_commit_so_an_acknowledged_write_survives_power_loss(
+    tmp_path: Path,
+) -> None:
+    """WAL with synchronous NORMAL may lose the last commits on power loss; FULL may not."""
+    with contextlib.closing(connect(tmp_path / "s.db", readonly=False)) as writer:
+        assert writer.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert writer.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
