@@ -48,7 +48,14 @@ from feeds.formats.registry import FORMATS
 from feeds.http.errors import JSON, HttpError, handlers, private_json
 from feeds.http.state import AppState, app_state
 from feeds.http.tokens import AuthError, allowed, authenticate
-from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
+from feeds.ingest.records import (
+    MAX_ID_LENGTH,
+    Problem,
+    RecordError,
+    ValidRecord,
+    quoted,
+    validate_record,
+)
 from store.types import Article, Image, Outcome
 
 log = logging.getLogger(__name__)
@@ -111,12 +118,12 @@ async def _article(request: Request) -> Response:
             if data.get("id") is None:  # absent, as null is in every record field
                 data = {**data, "id": article_id}
             elif data["id"] != article_id:
-                message = f"does not match the id in the URL, {article_id!r}"
+                message = f"does not match the id in the URL, {quoted(article_id)}"
                 raise _invalid([_problem(0, _text_or_none(data["id"]), "id", message)])
         return await _put_one(request, state, token, data)
     stored = await state.store.get_article(article_id)
     if stored is None:
-        raise HttpError(404, f"no article with id {article_id!r}")
+        raise HttpError(404, f"no article with id {quoted(article_id)}")
     _check_stored_scope(token, stored)
     if request.method == "DELETE":
         return await _delete(state, token, stored)
@@ -258,7 +265,8 @@ def _problem(index: int | None, record_id: str | None, field: str, message: str)
 
 
 def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """An id to name in an error: a string no longer than an id may be, else none."""
+    return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
 
 
 def _result(written: _Written, etags: Mapping[str, dict[str, str]]) -> JSON:
