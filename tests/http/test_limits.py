@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.config import MakeConfig
-from tests.support.live import LiveServer, Serve
+from tests.support.live import LiveServer, Serve, live_server
 
 MAX_REQUEST_LINE = 1024
 MAX_HEADER = 2048
@@ -154,3 +154,35 @@ def test_a_kept_alive_connection_has_the_same_time_for_its_next_head(server: Liv
         _read_until_closed(sock, HEADER_TIMEOUT + 5)
         closed = time.monotonic()
     assert closed - started < HEADER_TIMEOUT + 1
+
+
+def test_many_half_open_connections_are_all_cut_off(server: LiveServer) -> None:
+    """200 connections that each send half a head, and the server still answers meanwhile."""
+    socks = [_connect(server) for _ in range(200)]
+    try:
+        for sock in socks:
+            sock.sendall(b"GET /feeds/all.rss HTTP/1.1\r\nHost: te")
+        started = time.monotonic()
+        assert _status(_send_and_read(server, _head(headers=["Connection: close"]))) == 200
+        for sock in socks:
+            remaining = HEADER_TIMEOUT + 5 - (time.monotonic() - started)
+            assert _read_until_closed(sock, max(remaining, 0.1))[0] == b""
+        assert time.monotonic() - started < HEADER_TIMEOUT + 2
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_a_request_over_max_connections_is_503(make_config: MakeConfig, tmp_path: Path) -> None:
+    config = make_config(server={"max_connections": 5})
+    with live_server(config, log_dir=tmp_path) as running:
+        idle = [_connect(running) for _ in range(5)]
+        try:
+            time.sleep(0.2)  # accepted by the server
+            answer = _send_and_read(running, _head(headers=["Connection: close"]))
+            assert _status(answer) == 503
+        finally:
+            for sock in idle:
+                sock.close()
+        time.sleep(0.2)  # their connections are gone: requests are served again
+        assert _status(_send_and_read(running, _head(headers=["Connection: close"]))) == 200
