@@ -7,12 +7,12 @@ only runs between requests, and the first byte of the next one stops it).
 :class:`BoundedHttpProtocol` adds, per connection:
 
 * a request head still arriving past ``max_head`` bytes: a 431 (it is
-  counted as it is read, so the parser never holds more than the limit and
-  one read, at most 256 KiB);
-* the request target past ``max_request_line`` bytes: a 414;
+  counted as it is read, from the start of the read in which it began, so
+  the parser never holds more than the limit and one read, at most 256 KiB);
 * more than ``max_headers`` header fields: a 431, checked after every read;
-* one header field past ``max_header`` bytes, or more than ``max_head``
-  bytes of them: a 431, checked once the fields are all parsed;
+* a request target past ``max_request_line`` bytes (a 414), one header
+  field past ``max_header`` bytes or more than ``max_head`` bytes of them
+  (a 431): checked once the head is parsed;
 * ``header_timeout`` seconds for a whole head to arrive, from the
   connection's start or the end of the previous response: then it is closed.
 
@@ -55,7 +55,15 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.limits = configured_limits()
         self.in_head = True  # from a request's first byte until its headers are complete
-        self.head_bytes = 0  # bytes read while in_head
+        self.received = 0  # bytes read on the connection
+        self.last_read = 0  # bytes of the read being parsed
+        # bytes read before the read in which the current head began: received - head_floor
+        # is at least the head's size, and at most one read more
+        self.head_floor = 0
+        # a head no longer than this cannot break a size limit
+        self.small_head = min(
+            self.limits.max_header, self.limits.max_head, self.limits.max_request_line
+        )
         # when the head being awaited must be complete; None while a request is handled
         self.head_deadline: float | None = None
         self.head_timer: asyncio.TimerHandle | None = None
@@ -72,17 +80,15 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.in_head:
-            self.head_bytes += len(data)
+        self.last_read = len(data)
+        self.received += self.last_read
         self.rejected = None
         super().data_received(data)
-        if self.rejected is not None or self.transport.is_closing():
-            return
-        if not self.in_head:
+        if not self.in_head or self.rejected is not None or self.transport.is_closing():
             return
         # so the parser holds at most the limit and one read (up to 256 KiB),
         # and between reads no more than max_headers parsed fields
-        if self.head_bytes > self.limits.max_head:
+        if self.received - self.head_floor > self.limits.max_head:
             self._reject(431, "Request Header Fields Too Large", "request head too large")
         elif self.headers is not None and len(self.headers) > self.limits.max_headers:
             self._reject(431, "Request Header Fields Too Large", "too many header fields")
@@ -90,6 +96,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.in_head = True
+        self.head_floor = self.received - self.last_read
 
     def send_400_response(self, msg: str) -> None:
         """What uvicorn sends when the parser fails, which a refusal here makes it do."""
@@ -98,22 +105,22 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         else:
             self._reject(self.rejected.status, self.rejected.reason, str(self.rejected))
 
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        if len(self.url) > self.limits.max_request_line:
-            self._refuse(414, "URI Too Long", "request target too long")
-
     def on_headers_complete(self) -> None:
-        """Check the fields once they are all there: a check per field costs 4 µs a request.
+        """Check the target and fields once they are all there: a check per field costs 4 µs.
 
-        Until then, :meth:`data_received` bounds them after every read.
+        Until then, :meth:`data_received` bounds them after every read; a
+        head that came in no more bytes than :attr:`small_head` needs no count.
         """
         self.in_head = False
-        self.head_bytes = 0
         self.head_deadline = None
         limits = self.limits
         if len(self.headers) > limits.max_headers:
             self._refuse(431, "Request Header Fields Too Large", "too many header fields")
+        if self.received - self.head_floor <= self.small_head:
+            super().on_headers_complete()
+            return
+        if len(self.url) > limits.max_request_line:
+            self._refuse(414, "URI Too Long", "request target too long")
         size = len(self.url)
         for name, value in self.headers:
             field = len(name) + len(value)
