@@ -159,6 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
     asyncio.run(_open_and_close(settings))  # so does a store that cannot be served
     os.environ["NASHRA_CONFIG"] = str(settings.source or config_path(args.config))
     os.environ["NASHRA_DB"] = str(settings.store.path)
+    limits = settings.server
     uvicorn.run(
         "feeds.app:app_from_environment",
         factory=True,
@@ -166,7 +167,10 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="auto",
-        http="auto",
+        # httptools with the head limits and timeout of [server] (feeds/http/limits.py)
+        http="feeds.http.limits:BoundedHttpProtocol",
+        timeout_keep_alive=limits.keep_alive,
+        limit_concurrency=limits.max_connections,
         access_log=False,
         proxy_headers=False,
         server_header=False,

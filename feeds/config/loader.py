@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,6 +23,7 @@ from feeds.config.settings import (
     ApiOptions,
     CategoryConfig,
     FeedOptions,
+    ServerOptions,
     Settings,
     Site,
     StoreOptions,
@@ -34,7 +36,16 @@ from store.types import RESERVED_FEEDS
 DEFAULT_CONFIG = Path("config/nashra.toml")
 CONFIG_ENV = "NASHRA_CONFIG"
 
-_TOP_LEVEL_KEYS: Final = ("site", "feeds", "store", "categories", "api", "websub", "tokens")
+_TOP_LEVEL_KEYS: Final = (
+    "site",
+    "feeds",
+    "store",
+    "categories",
+    "api",
+    "websub",
+    "tokens",
+    "server",
+)
 
 
 def config_path(explicit: str | Path | None, environ: Mapping[str, str] = os.environ) -> Path:
@@ -88,6 +99,7 @@ def parse_settings(
         source=source,
         api=_parse_api(root.table("api")),
         websub=_parse_websub(root.table("websub")),
+        server=_parse_server(root.table("server")),
         tokens=_parse_tokens(root.tables("tokens"), {c.slug for c in categories}),
     )
 
@@ -101,6 +113,19 @@ def _parse_api(table: TomlTable) -> ApiOptions:
     return ApiOptions(
         max_batch=table.integer("max_batch", defaults.max_batch, minimum=1, maximum=10_000),
         max_body=table.integer("max_body", defaults.max_body, minimum=1024),
+    )
+
+
+def _parse_server(table: TomlTable) -> ServerOptions:
+    defaults = ServerOptions()
+    names = tuple(field.name for field in fields(ServerOptions))  # every one a whole number
+    table.reject_unknown(names)
+    minimum = {"header_timeout": 1, "keep_alive": 1, "max_headers": 1, "max_connections": 1}
+    return ServerOptions(
+        **{
+            name: table.integer(name, getattr(defaults, name), minimum=minimum.get(name, 256))
+            for name in names
+        }
     )
 
 

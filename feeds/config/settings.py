@@ -73,6 +73,19 @@ class ApiOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """What ``nashra serve`` lets one client make it read and wait for (README "Limits")."""
+
+    max_request_line: int = 8 << 10  # bytes of the request target (414 beyond)
+    max_header: int = 16 << 10  # bytes of one header field, name and value (431 beyond)
+    max_head: int = 64 << 10  # bytes of the request line and all headers (431 beyond)
+    max_headers: int = 100  # header fields in one request (431 beyond)
+    header_timeout: int = 10  # seconds for a request head to arrive, then the connection closes
+    keep_alive: int = 5  # seconds an idle connection is kept open between requests
+    max_connections: int = 1000  # open connections per worker; a request beyond gets a 503
+
+
+@dataclass(frozen=True, slots=True)
 class WebSubOptions:
     """The WebSub hub to announce and notify; None: no WebSub."""
 
@@ -113,6 +126,7 @@ class Settings:
     source: Path | None = None
     api: ApiOptions = ApiOptions()
     websub: WebSubOptions = WebSubOptions()
+    server: ServerOptions = ServerOptions()
     tokens: tuple[Token, ...] = ()
 
     def category(self, slug: str) -> CategoryConfig | None:

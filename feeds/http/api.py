@@ -52,7 +52,14 @@ from feeds.formats.registry import FORMATS
 from feeds.http.errors import JSON, HttpError, handlers, private_json
 from feeds.http.state import AppState, app_state
 from feeds.http.tokens import AuthError, allowed, authenticate, may_set_breaking
-from feeds.ingest.records import Problem, RecordError, ValidRecord, validate_record
+from feeds.ingest.records import (
+    MAX_ID_LENGTH,
+    Problem,
+    RecordError,
+    ValidRecord,
+    quoted,
+    validate_record,
+)
 from store.types import Article, Image, Outcome
 
 log = logging.getLogger(__name__)
@@ -113,7 +120,7 @@ async def _article(request: Request) -> Response:
             if data.get("id") is None:  # absent, as null is in every record field
                 data = {**data, "id": article_id}
             elif data["id"] != article_id:
-                message = f"does not match the id in the URL, {article_id!r}"
+                message = f"does not match the id in the URL, {quoted(article_id)}"
                 raise _invalid([_problem(0, _text_or_none(data["id"]), "id", message)])
         return await _put_one(request, state, token, data)
     stored = await state.store.get_article(article_id)
@@ -262,7 +269,8 @@ def _forbidden(token: Token, errors: list[JSON]) -> HttpError:
 
 def _not_found(article_id: str) -> HttpError:
     """The one answer for an id that is missing, or outside the token's categories."""
-    return HttpError(404, f"no article with id {article_id!r}", details={"id": article_id})
+    shown = article_id if len(article_id) <= MAX_ID_LENGTH else None  # no id is longer
+    return HttpError(404, f"no article with id {quoted(article_id)}", details={"id": shown})
 
 
 def _invalid(errors: list[JSON]) -> HttpError:
@@ -276,7 +284,8 @@ def _problem(index: int | None, record_id: str | None, field: str, message: str)
 
 
 def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """An id to name in an error: a string no longer than an id may be, else none."""
+    return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
 
 
 def _result(written: _Written, etags: Mapping[str, dict[str, str]]) -> JSON:

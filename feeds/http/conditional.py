@@ -4,6 +4,12 @@ Everything here is a pure function of request headers and a feed's state,
 so a 304 is decided before anything is rendered. Times are whole seconds
 since the epoch, as HTTP dates are; a feed's change time keeps its
 microseconds so that :func:`last_modified` can round it the safe way.
+
+The headers are the client's text, so every parse is bounded: a value longer
+than its limit is not parsed at all (an If-None-Match that long cannot match,
+a date that long is not a date, an Accept-Encoding that long gets identity),
+and only short values, what real clients send, are remembered in the caches,
+so they hold at most ``maxsize`` × :data:`CACHED_BYTES` of client text.
 """
 
 from __future__ import annotations
@@ -18,6 +24,16 @@ Encoding = Literal["identity", "gzip", "br"]
 ENCODING_SUFFIX: dict[Encoding, str] = {"identity": "", "gzip": "-gz", "br": "-br"}
 AVAILABLE: tuple[Encoding, ...] = ("br", "gzip")
 _MICRO = 1_000_000
+
+#: an If-None-Match longer than this, or listing more tags, matches nothing (a 200)
+MAX_IF_NONE_MATCH = 4096
+MAX_ENTITY_TAGS = 64
+#: longer than any HTTP date (29 characters) with room for odd spacing: not a date
+MAX_HTTP_DATE = 64
+#: an Accept-Encoding longer than this is answered with identity, unparsed
+MAX_ACCEPT_ENCODING = 1024
+#: parse results are cached only for values up to this many characters
+CACHED_BYTES = 256
 
 
 def etag(base: str, encoding: Encoding) -> str:
@@ -55,6 +71,8 @@ def not_modified(
     and only if it is a valid date not later than ``now``.
     """
     if if_none_match is not None:
+        if len(if_none_match) > MAX_IF_NONE_MATCH:
+            return False
         return if_none_match.strip() == "*" or tag in entity_tags(if_none_match)
     if if_modified_since is None:
         return False
@@ -62,9 +80,25 @@ def not_modified(
     return since is not None and since <= now and change_second(changed_us) <= since
 
 
-@lru_cache(maxsize=4096)
 def entity_tags(header: str) -> frozenset[str]:
-    """The opaque tags of an If-None-Match list, ``W/`` dropped (weak comparison)."""
+    """The opaque tags of an If-None-Match list, ``W/`` dropped (weak comparison).
+
+    Empty when the list is longer than :data:`MAX_IF_NONE_MATCH` characters or
+    names more than :data:`MAX_ENTITY_TAGS` tags: such a list matches nothing.
+    """
+    if len(header) > MAX_IF_NONE_MATCH:
+        return frozenset()
+    if len(header) <= CACHED_BYTES:
+        return _cached_entity_tags(header)
+    return _entity_tags(header)
+
+
+@lru_cache(maxsize=4096)
+def _cached_entity_tags(header: str) -> frozenset[str]:
+    return _entity_tags(header)
+
+
+def _entity_tags(header: str) -> frozenset[str]:
     tags: list[str] = []
     current: list[str] = []
     quoted = False
@@ -77,16 +111,25 @@ def entity_tags(header: str) -> frozenset[str]:
         else:
             current.append(char)
     tags.append("".join(current).strip())
+    if len(tags) > MAX_ENTITY_TAGS:
+        return frozenset()
     return frozenset(t[2:] if t.startswith("W/") else t for t in tags if t)
 
 
-@lru_cache(maxsize=4096)
 def http_seconds(value: str) -> int | None:
     """An HTTP date as epoch seconds, or None when it is not a valid date.
 
     ANSI C's asctime format carries no zone, and RFC 9110 §5.6.7 says it is
-    GMT; any other date without a zone is not an HTTP date.
+    GMT; any other date without a zone is not an HTTP date, nor is a value
+    longer than :data:`MAX_HTTP_DATE`.
     """
+    if len(value) > MAX_HTTP_DATE:
+        return None
+    return _http_seconds(value)
+
+
+@lru_cache(maxsize=4096)
+def _http_seconds(value: str) -> int | None:
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -104,11 +147,26 @@ def http_date(seconds: int) -> str:
     return formatdate(seconds, usegmt=True)
 
 
-@lru_cache(maxsize=1024)
 def choose_encoding(accept_encoding: str | None) -> Encoding:
-    """The best content coding the client accepts (br, then gzip), else identity."""
-    if not accept_encoding:
+    """The best content coding the client accepts (br, then gzip), else identity.
+
+    A value longer than :data:`MAX_ACCEPT_ENCODING` gets identity unparsed:
+    every client accepts it unless it says ``identity;q=0``, which no real
+    client does in a list that long.
+    """
+    if not accept_encoding or len(accept_encoding) > MAX_ACCEPT_ENCODING:
         return "identity"
+    if len(accept_encoding) <= CACHED_BYTES:
+        return _cached_encoding(accept_encoding)
+    return _encoding(accept_encoding)
+
+
+@lru_cache(maxsize=1024)
+def _cached_encoding(accept_encoding: str) -> Encoding:
+    return _encoding(accept_encoding)
+
+
+def _encoding(accept_encoding: str) -> Encoding:
     weights: dict[str, float] = {}
     for item in accept_encoding.split(","):
         name, _, params = item.strip().partition(";")

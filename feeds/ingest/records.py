@@ -9,6 +9,7 @@ made safe here, once, at the edge (see :mod:`feeds.ingest.cleaning`).
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,7 +76,9 @@ def validate_record(data: object, settings: Settings, position: int) -> ValidRec
         raise RecordError(position, None, [Problem("", "is not a JSON object")])
     checker = _Checker(data)
     article = checker.article(settings)
-    record_id = data.get("id") if isinstance(data.get("id"), str) else None
+    record_id = data.get("id")
+    if not isinstance(record_id, str) or len(record_id) > MAX_ID_LENGTH:
+        record_id = None  # not an id: messages name the line, not 7 MB of it
     if checker.problems or article is None:
         raise RecordError(position, record_id, checker.problems)
     warnings = [Problem(w.field, w.message) for w in checker.warnings]
@@ -161,10 +164,10 @@ class _Checker:
             self.fail(name, f"must be a string, not {_json_type(value)}")
             return None
         if not _ABSOLUTE_URL.fullmatch(value):
-            self.fail(name, f"must be an absolute http(s) URL, not {value!r}")
+            self.fail(name, f"must be an absolute http(s) URL, not {quoted(value)}")
             return None
         if _ID_FORBIDDEN.search(value):  # XML cannot carry them: every feed would fail
-            self.fail(name, f"holds control characters or lone surrogates: {value!r}")
+            self.fail(name, f"holds control characters or lone surrogates: {quoted(value)}")
             return None
         return value
 
@@ -179,15 +182,15 @@ class _Checker:
             return None
         match = _RFC3339.fullmatch(value)
         if not match:
-            self.fail(name, f"{value!r} is not an RFC 3339 date-time")
+            self.fail(name, f"{quoted(value)} is not an RFC 3339 date-time")
             return None
         if not match["offset"]:
-            self.fail(name, f"{value!r} has no UTC offset (add Z or +03:00, say)")
+            self.fail(name, f"{quoted(value)} has no UTC offset (add Z or +03:00, say)")
             return None
         try:
             moment = datetime.fromisoformat(value.upper())
         except ValueError:
-            self.fail(name, f"{value!r} is not a valid date-time")
+            self.fail(name, f"{quoted(value)} is not a valid date-time")
             return None
         try:  # 9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC
             in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
@@ -218,7 +221,7 @@ class _Checker:
             if not isinstance(slug, str):
                 self.fail(where, f"must be a string, not {_json_type(slug)}")
             elif settings.category(slug) is None:
-                self.fail(where, f"unknown category {slug!r}")
+                self.fail(where, f"unknown category {quoted(slug)}")
             elif slug not in slugs:
                 slugs.append(slug)
         return slugs
@@ -231,7 +234,7 @@ class _Checker:
         try:
             return canonical_language(value)
         except LanguageTagError:
-            self.fail("language", f"unknown language tag {value!r}")
+            self.fail("language", f"unknown language tag {quoted(value)}")
             return None
 
     def text(self, name: str, *, required: bool = False, single_line: bool = True) -> str | None:
@@ -271,7 +274,7 @@ class _Checker:
         ):  # the lead image is shown as one everywhere: <img>, medium="image", JSON Feed image
             self.fail(
                 "image.type",
-                f"must be an image's media type such as 'image/jpeg', not {media_type!r}",
+                f"must be an image's media type such as 'image/jpeg', not {quoted(media_type)}",
             )
         length = value.get("length")
         if length is not None and (
@@ -279,7 +282,9 @@ class _Checker:
             or isinstance(length, bool)
             or not 0 <= length <= MAX_IMAGE_LENGTH
         ):
-            self.fail("image.length", f"must be a size in bytes (an integer >= 0), not {length!r}")
+            self.fail(
+                "image.length", f"must be a size in bytes (an integer >= 0), not {quoted(length)}"
+            )
         pixels = {name: self.pixels(name, value.get(name)) for name in ("width", "height")}
         if (value.get("width") is None) != (value.get("height") is None):
             self.fail("image.width", "and image.height are given together, or not at all")
@@ -306,9 +311,23 @@ class _Checker:
             return None
         if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_IMAGE_PIXELS:
             return value
-        message = f"must be pixels, an integer from 1 to {MAX_IMAGE_PIXELS}, not {value!r}"
+        message = f"must be pixels, an integer from 1 to {MAX_IMAGE_PIXELS}, not {quoted(value)}"
         self.fail(f"image.{name}", message)
         return None
+
+
+QUOTED_CHARACTERS = 80
+
+
+def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters with "…".
+
+    A message names a bad value so that a person can find it, and a prefix
+    does that: a whole 7 MB field echoed in every error is a cost, not a help.
+    """
+    # never the repr of a whole string; reprlib bounds a nested list or object too
+    text = repr(value[: limit + 1]) if isinstance(value, str) else reprlib.repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _json_type(value: object) -> str:

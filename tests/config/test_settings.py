@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings, parse_settings
-from feeds.config.settings import CategoryConfig, FeedOptions, Settings, Site, StoreOptions
+from feeds.config.settings import (
+    CategoryConfig,
+    FeedOptions,
+    ServerOptions,
+    Settings,
+    Site,
+    StoreOptions,
+)
 from feeds.config.toml_table import ConfigError
 from store.errors import NashraError
 
@@ -346,3 +353,29 @@ def test_repository_config_loads() -> None:
     assert languages["politics"] == "ar"
     assert (languages["english"], languages["farsi"], languages["urdu"]) == ("en", "fa", "ur")
     assert languages["francais"] == "fr"
+
+
+def test_server_limits_default_and_read() -> None:
+    assert parse_settings(VALID).server == ServerOptions()
+    data = copy.deepcopy(VALID)
+    data["server"] = {"max_head": 32768, "header_timeout": 3, "max_connections": 50}
+    server = parse_settings(data).server
+    assert (server.max_head, server.header_timeout, server.max_connections) == (32768, 3, 50)
+    assert server.max_headers == ServerOptions().max_headers
+
+
+def test_repository_config_states_the_default_server_limits() -> None:
+    assert load_settings(REPO_CONFIG).server == ServerOptions()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key", "message"),
+    [
+        (lambda d: d.update(server={"max_heads": 1}), "server.max_heads", "unknown"),
+        (lambda d: d.update(server={"max_head": 100}), "server.max_head", "256"),
+        (lambda d: d.update(server={"header_timeout": 0}), "server.header_timeout", "1"),
+        (lambda d: d.update(server={"max_headers": "100"}), "server.max_headers", "integer"),
+    ],
+)
+def test_bad_server_limit(mutate: Mutation, key: str, message: str) -> None:
+    check(mutate, key, message)

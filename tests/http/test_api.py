@@ -350,6 +350,43 @@ def test_single_record_problems_are_422_with_index_id_and_field(client: TestClie
     assert all(e["message"] for e in body["errors"])
 
 
+LONG = "x" * 50_000  # within the body limit, and far longer than a message should quote
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"link": LONG}, "link"),
+        ({"link": "https://news.example/\x00" + LONG}, "link"),
+        ({"published": LONG}, "published"),
+        ({"language": LONG}, "language"),
+        ({"categories": [LONG]}, "categories[0]"),
+        ({"image": {"url": "https://news.example/i.jpg", "type": LONG}}, "image.type"),
+        ({"image": {"url": "https://news.example/i.jpg", "type": "image/jpeg", "width": LONG,
+                    "height": 450}},
+         "image.width"),
+        ({"id": LONG}, "id"),
+    ],
+)  # fmt: skip
+def test_a_422_quotes_only_the_start_of_a_long_bad_value(
+    client: TestClient, changes: dict[str, Any], field: str
+) -> None:
+    response = post(client, record(1) | changes)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert len(response.content) < 1000
+
+
+def test_a_long_id_in_the_url_is_quoted_short(client: TestClient) -> None:
+    response = put(client, LONG[:5000], record(1))
+    assert response.status_code == 422
+    assert "'" + "x" * 79 + "…" in response.text  # 80 characters of the repr, then …
+    assert len(response.content) < 1000
+    response = client.get(f"/api/articles/{LONG[:5000]}", headers=auth())
+    assert response.status_code == 404
+    assert len(response.content) < 1000
+
+
 # --- the body: type, size, syntax -----------------------------------------------------------------
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -233,3 +238,64 @@ def test_no_header_value_makes_the_parsers_raise(value: str) -> None:
 )
 def test_choose_encoding(header: str | None, encoding: str) -> None:
     assert choose_encoding(header) == encoding
+
+
+# --- bounds: client text is parsed in bounded time, and not kept -------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ", ".join([f'"other-{n}"' for n in range(64)] + [TAG]),  # 65 tags
+        '"' + "x" * 5000 + '", ' + TAG,  # 5 KB: longer than any real list
+    ],
+)
+def test_an_if_none_match_too_long_or_with_too_many_tags_matches_nothing(header: str) -> None:
+    assert not not_modified(header, None, TAG, CHANGED_US, NOW)
+    assert not not_modified(header, http_date(11), TAG, CHANGED_US, NOW)  # it still decides
+
+
+def test_an_if_none_match_of_64_short_tags_still_matches() -> None:
+    header = ", ".join([f'"other-{n}"' for n in range(63)] + [TAG])
+    assert not_modified(header, None, TAG, CHANGED_US, NOW)
+
+
+def test_a_huge_if_none_match_is_answered_without_reading_it() -> None:
+    header = TAG + ", " + "x" * (16 << 20)  # a 16 MiB value took seconds to scan
+    started = time.perf_counter()
+    assert not not_modified(header, None, TAG, CHANGED_US, NOW)
+    assert time.perf_counter() - started < 0.05
+
+
+def test_a_long_date_is_not_a_date() -> None:
+    assert http_seconds(http_date(MOMENT) + " " * 100) is None
+
+
+def test_a_long_accept_encoding_gets_identity() -> None:
+    assert choose_encoding("gzip, " + "x" * 2000) == "identity"
+
+
+@pytest.mark.parametrize(
+    "parse",
+    [
+        lambda value: not_modified(f'"{value}"', None, TAG, CHANGED_US, NOW),
+        lambda value: not_modified(None, f"Sun, 06 Nov 1994 {value}", TAG, CHANGED_US, NOW),
+        lambda value: choose_encoding(f"gzip;q={value}"),
+        lambda value: entity_tags(f'W/"{value}"'),
+        lambda value: http_seconds(value),
+    ],
+    ids=["If-None-Match", "If-Modified-Since", "Accept-Encoding", "entity_tags", "http_seconds"],
+)
+def test_distinct_long_values_are_not_kept(parse: Callable[[str], object]) -> None:
+    """100 distinct 64 KB values once added 6.4 MB to lru_caches that never let go."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(100):
+            parse(f"{n:03}" + "x" * (64 << 10))
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 256 << 10

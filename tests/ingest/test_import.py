@@ -255,6 +255,19 @@ def test_a_line_that_is_no_record_is_named(
     assert stored(settings)[0] == 0
 
 
+def test_a_line_over_4_mib_is_named_and_the_rest_still_checked(
+    import_records: ImportRecords, settings: Settings
+) -> None:
+    huge = record(2, content="<p>" + "x" * (5 << 20) + "</p>")
+    run = import_records([record(1), huge, record(3, title=7), record(4)])
+    assert run.code == 1
+    first, second = run.err.splitlines()
+    assert first == "line 2: record: is longer than 4 MiB"
+    assert second.startswith("line 3 (id t-00003): title: ")
+    assert counts(run)["rejected"] == 2
+    assert stored(settings)[0] == 0
+
+
 def test_every_problem_of_a_record_is_listed(import_records: ImportRecords) -> None:
     bad = record(3, title=5, link="news.example/x", breaking="yes", content=["<p>"])
     bad["language"] = "english"
