@@ -119,21 +119,34 @@ class OutboxWorker:
         await self.sink.close()
 
     async def _run(self, watch: CommitWatch) -> None:
-        """Round after round until cancelled; a failing round is logged, never fatal."""
+        """Round after round until cancelled; a failing round is logged, never fatal.
+
+        A failure that repeats round after round (a store whose file is gone)
+        is logged with its traceback once, then once more only when it ends or
+        changes: not every second.
+        """
+        failing: str | None = None  # the failure of the last round, if it failed
         try:
             while True:
                 try:
                     until = await self._round()
-                except Exception:
-                    log.exception("%s: looking at the outbox failed; trying again", self.sink.name)
-                    until = self.clock() + ERROR_PAUSE
-                try:
                     await self._wait(until, watch)
-                except Exception:  # the commit watch itself failed: pause, then a new round
-                    log.exception("%s: watching the store failed; trying again", self.sink.name)
+                except Exception as error:
+                    failing = self._log_failure(error, failing)
                     await asyncio.sleep(ERROR_PAUSE)
+                    continue
+                if failing is not None:
+                    log.warning("%s: the outbox answers again", self.sink.name)
+                    failing = None
         finally:
             watch.close()
+
+    def _log_failure(self, error: Exception, previous: str | None) -> str:
+        """Log ``error`` unless it is the one the previous round failed with; its text."""
+        text = f"{type(error).__name__}: {error}"
+        if text != previous:
+            log.exception("%s: looking at the outbox failed; trying again", self.sink.name)
+        return text
 
     async def _wait(self, until: float, watch: CommitWatch) -> None:
         """Until a wake-up, a commit by any process, or the clock reaching ``until``."""

@@ -20,6 +20,7 @@ from feeds.notify.outbox import LEASE, OutboxWorker
 from store.sqlite.store import SQLiteStore
 from tests.support.builders import NOW, article
 from tests.support.clock import Clock
+from tests.support.faults import corrupt_store
 
 FEEDS = ("politics", "all", "breaking")
 
@@ -175,3 +176,26 @@ def test_a_sink_that_raises_for_one_feed_delays_only_that_feed(
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(logged) == 1 and "'politics'" in logged[0].getMessage()
     assert logged[0].exc_info is not None  # with its traceback, to find the bug
+
+
+def test_a_failure_that_repeats_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store that fails every round (its file corrupted) is one traceback, not one a second."""
+
+    async def scenario() -> None:
+        store = await SQLiteStore.open(tmp_path / "s.db", clock=Clock.at(NOW))
+        worker = OutboxWorker(store, RecordingSink(), FEEDS, Clock.at(NOW))
+        try:
+            await worker.start()
+            corrupt_store(tmp_path / "s.db")
+            worker.wake()
+            await asyncio.sleep(2.5)  # more than two error pauses: room for the repeats
+        finally:
+            await worker.stop()
+            await store.close()
+
+    with caplog.at_level(logging.ERROR, logger="nashra.outbox"):
+        asyncio.run(scenario())
+    failures = [r for r in caplog.records if "looking at the outbox failed" in r.getMessage()]
+    assert len(failures) == 1, [r.getMessage() for r in caplog.records]
