@@ -122,6 +122,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.set_defaults(run=_import)
 
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the store, consistently, while it is in use",
+        description="Write a consistent copy of the store (as of its last commit) to FILE, "
+        "while servers and imports go on. See README for restoring it.",
+    )
+    backup.add_argument("target", metavar="FILE", help="the new file (never overwritten)")
+    backup.set_defaults(run=_backup)
+
     token = commands.add_parser(
         "token", help="manage publishing API tokens", description="Manage publishing API tokens."
     )
@@ -182,6 +192,21 @@ def _serve(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return asyncio.run(_import_async(args, settings))
+
+
+def _backup(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_backup_async(settings, Path(args.target)))
+
+
+async def _backup_async(settings: Settings, target: Path) -> int:
+    store = await SQLiteStore.open(settings.store.path)
+    try:
+        await store.backup(target)
+    finally:
+        await store.close()
+    print(f"backed up {settings.store.path} to {target}")
+    return 0
 
 
 def _token_create(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from store.types import Article, Claim, FeedTimes, Outcome, Prepared
@@ -72,6 +73,13 @@ class Store(Protocol):
     async def get_article(self, article_id: str) -> Article | None: ...
 
     async def count_articles(self) -> int: ...
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the store, as of the last commit, in the new file ``target``.
+
+        Writers go on meanwhile; the copy is whole or absent, never half written.
+        """
+        ...
 
     async def ping(self) -> None:
         """Raise :class:`~store.errors.StoreError` unless the store answers and can keep writes.

@@ -35,7 +35,7 @@ from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError, StoreFileLost
 from store.protocol import Store
 from store.sqlite import articles as writes
-from store.sqlite import outbox
+from store.sqlite import backup, outbox
 from store.sqlite.connection import connect
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
@@ -190,6 +190,10 @@ class SQLiteStore:
                 f"the store file {self.path} was replaced by another file while the server"
                 " had it open; writes are refused: restart the server to open the new file"
             )
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy of the store, as of the last commit, in the new file ``target``."""
+        await asyncio.to_thread(backup.backup, self.path, target)
 
     async def count_articles(self) -> int:
         rows = await self._read("SELECT count(*) FROM articles", ())
