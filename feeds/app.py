@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from feeds import orphans
 from feeds.config.loader import config_path, load_settings
 from feeds.config.settings import Settings
 from feeds.http import errors, opml
@@ -170,6 +171,7 @@ def app_from_environment() -> NashraApp:
     uvicorn starts each worker process by importing a factory, so the CLI
     passes ``--config`` and ``--db`` as ``NASHRA_CONFIG`` and ``NASHRA_DB``.
     """
+    orphans.die_with_parent_from_environment()  # a worker of `serve --workers N`
     db = os.environ.get("NASHRA_DB")
     settings = load_settings(config_path(None), db=Path(db) if db else None)
     return create_app(settings)

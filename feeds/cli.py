@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import IO, NoReturn
 
+from feeds import orphans
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
 from feeds.config.settings import Settings
 from feeds.http.tokens import new_token
@@ -169,6 +170,8 @@ def _serve(args: argparse.Namespace) -> int:
     asyncio.run(_open_and_close(settings))  # so does a store that cannot be served
     os.environ["NASHRA_CONFIG"] = str(settings.source or config_path(args.config))
     os.environ["NASHRA_DB"] = str(settings.store.path)
+    if args.workers > 1:  # uvicorn spawns the workers: each ends when this process does
+        os.environ[orphans.PARENT_ENV] = str(os.getpid())
     limits = settings.server
     uvicorn.run(
         "feeds.app:app_from_environment",

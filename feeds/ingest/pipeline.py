@@ -32,6 +32,7 @@ from tqdm import tqdm
 from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
 from feeds.ingest.source import Chunk, Source
+from feeds.orphans import die_with_parent
 from store.protocol import Store
 from store.types import Article, Outcome, Prepared
 
@@ -198,7 +199,9 @@ def _checked_chunks(
             yield _check_chunk(task, chunk)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(count, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        count, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         pending: deque[Future[_Checked]] = deque()
         for chunk in itertools.chain([first, second], chunks):
             pending.append(pool.submit(_check_chunk, task, chunk))
