@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from store.types import Article, Claim, FeedTimes, Outcome, Prepared
+from store.types import Article, Claim, FeedTimes, Outcome, Prepared, SyncCursor
 
 
 class CommitWatch(Protocol):
@@ -74,6 +74,14 @@ class Store(Protocol):
 
     async def count_articles(self) -> int: ...
 
+    async def article_ids(self, prefix: str) -> list[str]:
+        """The ids of the stored articles that start with ``prefix``, sorted."""
+        ...
+
+    async def sync_cursors(self) -> list[SyncCursor]:
+        """Every sync's cursor (:meth:`put_synced`), by source."""
+        ...
+
     async def backup(self, target: Path) -> None:
         """A consistent copy of the store, as of the last commit, in the new file ``target``.
 
@@ -110,6 +118,18 @@ class Store(Protocol):
 
     async def delete_article(self, article_id: str, expected: frozenset[str] | None = None) -> bool:
         """Remove an article from the store and every feed; whether it existed."""
+        ...
+
+    async def put_synced(
+        self, articles: Sequence[Article], removed: Sequence[str], cursor: SyncCursor
+    ) -> tuple[list[Outcome], int]:
+        """One step of a sync, in one transaction: add or replace ``articles``,
+        delete the ``removed`` ids, and keep ``cursor`` for its source.
+
+        The outcome of each article, in order, and how many removed ids
+        existed. All or nothing: a sync stopped between two steps resumes
+        from the last cursor with every article it covers written.
+        """
         ...
 
     # -- the outbox: "feed X changed", once per sink

@@ -103,6 +103,20 @@ class FeedTimes:
         return max(self.written_us, self.passed_us or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """Where a sync from another system (a WordPress site) stands, kept in the store.
+
+    ``source`` names the system (its URL); ``modified`` is the newest
+    modification time of what was committed from it; ``checked`` when the
+    store last compared its articles with what the system still publishes.
+    """
+
+    source: str
+    modified: datetime | None = None
+    checked: datetime | None = None
+
+
 class Claim(NamedTuple):
     """A queued change claimed by an outbox sink: the feed, and the attempts made so far."""
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import unquote
 
 from feeds.config.settings import (
     DEFAULT_DB,
@@ -23,12 +24,14 @@ from feeds.config.settings import (
     ApiOptions,
     CategoryConfig,
     FeedOptions,
+    IngestOptions,
     ServerOptions,
     Settings,
     Site,
     StoreOptions,
     Token,
     WebSubOptions,
+    WordPressOptions,
 )
 from feeds.config.toml_table import ConfigError, TomlTable
 from store.types import RESERVED_FEEDS
@@ -45,6 +48,8 @@ _TOP_LEVEL_KEYS: Final = (
     "websub",
     "tokens",
     "server",
+    "ingest",
+    "wordpress",
 )
 
 
@@ -101,7 +106,55 @@ def parse_settings(
         websub=_parse_websub(root.table("websub")),
         server=_parse_server(root.table("server")),
         tokens=_parse_tokens(root.tables("tokens"), {c.slug for c in categories}),
+        ingest=_parse_ingest(root.table("ingest")),
+        wordpress=_parse_wordpress(root.table("wordpress")),
     )
+
+
+def _parse_ingest(table: TomlTable) -> IngestOptions:
+    table.reject_unknown(("identify_language", "language_confidence"))
+    defaults = IngestOptions()
+    confidence = table.value("language_confidence", float, defaults.language_confidence)
+    if not 0.5 <= confidence <= 1.0:
+        raise table.error(
+            "language_confidence", f"must be a number from 0.5 to 1.0, got {confidence!r}"
+        )
+    return IngestOptions(
+        identify_language=table.value("identify_language", bool, defaults.identify_language),
+        language_confidence=confidence,
+    )
+
+
+def _parse_wordpress(table: TomlTable) -> WordPressOptions:
+    table.reject_unknown(("breaking", "breaking_hours", "removal_check", "timeout", "retries"))
+    defaults = WordPressOptions()
+    return WordPressOptions(
+        breaking=_wordpress_slugs(table, "breaking", ()),
+        breaking_hours=table.integer(
+            "breaking_hours", defaults.breaking_hours, minimum=1, maximum=24 * 366
+        ),
+        removal_check=table.integer("removal_check", defaults.removal_check, minimum=0),
+        timeout=table.integer("timeout", defaults.timeout, minimum=1, maximum=3600),
+        retries=table.integer("retries", defaults.retries, minimum=0, maximum=20),
+    )
+
+
+def _wordpress_slugs(table: TomlTable, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """WordPress slugs as people read them: percent-encoded ones (``%d8%b9``) are decoded."""
+    listed = table.value(name, list, None)
+    if listed is None:
+        return default
+    slugs: list[str] = []
+    for index, slug in enumerate(listed):
+        if not isinstance(slug, str) or not slug.strip():
+            raise table.error(f"{name}[{index}]", f"must be a WordPress slug, got {slug!r}")
+        slugs.append(decode_slug(slug))
+    return tuple(slugs)
+
+
+def decode_slug(slug: str) -> str:
+    """A WordPress slug as it reads: ``%d8%b9%d8%a7%d8%ac%d9%84`` is ``عاجل``; lowercased."""
+    return unquote(slug.strip()).lower()
 
 
 _TOKEN_HASH = re.compile(r"sha256:[0-9a-f]{64}")
@@ -221,12 +274,13 @@ def _parse_categories(
 
 
 def _parse_category(table: TomlTable, site_language: str) -> CategoryConfig:
-    table.reject_unknown(("slug", "title", "description", "language"))
+    table.reject_unknown(("slug", "title", "description", "language", "wordpress"))
     return CategoryConfig(
         slug=_slug(table),
         title=table.text("title"),
         description=table.text("description", default="", allow_blank=True),
         language=table.language("language", default=site_language),
+        wordpress=_wordpress_slugs(table, "wordpress", ()),
     )
 
 

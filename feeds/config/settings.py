@@ -29,6 +29,13 @@ class CategoryConfig:
     title: str
     description: str
     language: str
+    #: The WordPress category slugs (percent-decoded) this feed takes; empty: its own slug.
+    wordpress: tuple[str, ...] = ()
+
+    @property
+    def wordpress_slugs(self) -> tuple[str, ...]:
+        """The WordPress category slugs that put a post in this category."""
+        return self.wordpress or (self.slug,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,31 @@ class WebSubOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """What every way in (``nashra import``, ``nashra sync``) does to records.
+
+    ``identify_language``: a record without ``language`` gets the language
+    its text is written in, when that is clearly (``language_confidence``)
+    another of the site's languages than its category's (README "Language
+    identification").
+    """
+
+    identify_language: bool = True
+    language_confidence: float = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class WordPressOptions:
+    """``nashra sync wordpress`` and ``nashra import --format wxr`` (README "From WordPress")."""
+
+    breaking: tuple[str, ...] = ()  # category or tag slugs (percent-decoded) of breaking news
+    breaking_hours: int = 6  # a breaking post leaves the breaking feed this long after its date
+    removal_check: int = 600  # seconds, at least, between two listings of the public post ids
+    timeout: int = 30  # seconds to connect, and between two reads, per request
+    retries: int = 4  # more attempts of a request after a timeout or a 5xx, with backoff
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     """A publishing API token: its name, the hash of its secret, the categories it may write.
 
@@ -128,6 +160,8 @@ class Settings:
     websub: WebSubOptions = WebSubOptions()
     server: ServerOptions = ServerOptions()
     tokens: tuple[Token, ...] = ()
+    ingest: IngestOptions = IngestOptions()
+    wordpress: WordPressOptions = WordPressOptions()
 
     def category(self, slug: str) -> CategoryConfig | None:
         """The category with this slug, or ``None``."""
@@ -143,7 +177,7 @@ class Settings:
             {
                 "site": asdict(self.site),
                 "feeds": asdict(self.feeds),
-                "categories": [asdict(category) for category in self.categories],
+                "categories": [_shown_in_feeds(category) for category in self.categories],
                 "websub": asdict(self.websub),
             },
             ensure_ascii=False,
@@ -151,3 +185,10 @@ class Settings:
             separators=(",", ":"),
         )
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _shown_in_feeds(category: CategoryConfig) -> dict[str, object]:
+    """What of a category a feed shows: not where its articles come from."""
+    shown = asdict(category)
+    del shown["wordpress"]
+    return shown

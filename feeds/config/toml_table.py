@@ -52,6 +52,7 @@ _T = TypeVar("_T")
 _TYPE_NAMES: Final[dict[type, str]] = {
     bool: "a boolean (true or false)",
     int: "an integer",
+    float: "a number with a decimal point (0.9)",
     str: "a string",
     list: "an array",
 }

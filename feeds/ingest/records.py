@@ -103,13 +103,13 @@ class _Checker:
         link = self.url("link", self.data.get("link"), required=True)
         published = self.moment("published", required=True)
         updated = self.moment("updated", required=False) or published
-        categories = self.categories(settings)
+        breaking = self.typed("breaking", bool, "a boolean", default=False)
+        categories = self.categories(settings, breaking)
         language = self.language(settings, categories)
         title = self.text("title", required=True)
         author = self.text("author")
         summary = self.text("summary", single_line=False)
         content = self.html("content", link)
-        breaking = self.typed("breaking", bool, "a boolean", default=False)
         breaking_until = self.moment("breaking_until", required=False)
         image = self.image()
         if self.problems:
@@ -205,7 +205,8 @@ class _Checker:
             return None
         return moment
 
-    def categories(self, settings: Settings) -> list[str]:
+    def categories(self, settings: Settings, breaking: bool) -> list[str]:
+        """The category slugs; none only for breaking news, which is in ``all`` and ``breaking``."""
         value = self.data.get("categories")
         if value is None:
             self.fail("categories", "is required")
@@ -213,8 +214,8 @@ class _Checker:
         if not isinstance(value, list):
             self.fail("categories", f"must be a list of strings, not {_json_type(value)}")
             return []
-        if not value:
-            self.fail("categories", "must name at least one category")
+        if not value and not breaking:
+            self.fail("categories", "must name at least one category (or the article be breaking)")
         slugs: list[str] = []
         for index, slug in enumerate(value):
             where = f"categories[{index}]"

@@ -74,13 +74,20 @@ class transaction:
     Immediate, so the write lock is taken before the first read: what a
     transaction reads (an article's stored state, the schema version) cannot
     change before it writes.
+
+    Within another ``transaction`` it does nothing: the outer one commits
+    or rolls back the whole, so several writes can make one transaction.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.outer = False
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.outer:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

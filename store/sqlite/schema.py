@@ -30,7 +30,8 @@ APPLICATION_ID = int.from_bytes(b"nshr", "big")  # 0x6E736872
 
 #: Every table any released migration creates (``hub_queue`` only until migration 2).
 TABLES = frozenset(
-    {"meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks", "outbox"}
+    {"meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks", "outbox",
+     "sync_cursors"}
 )
 
 #: A migration step: it runs inside the migrating transaction; ``now`` stamps what it creates.
@@ -147,7 +148,25 @@ def image_details(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink, image_details)
+def sync_cursors(conn: sqlite3.Connection, now: datetime) -> None:
+    """4: where each sync from another system (a WordPress site) stands.
+
+    ``modified_us``: the newest modification time committed from it;
+    ``checked_us``: when the store last compared its articles with what the
+    system still publishes. Written in the same transaction as the articles.
+    """
+    conn.execute(
+        """
+        CREATE TABLE sync_cursors (
+            source TEXT PRIMARY KEY,
+            modified_us INTEGER,
+            checked_us INTEGER
+        ) WITHOUT ROWID
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink, image_details, sync_cursors)
 
 
 def migrate(conn: sqlite3.Connection, now: datetime) -> None:

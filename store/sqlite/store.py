@@ -35,13 +35,22 @@ from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError, StoreFileLost
 from store.protocol import Store
 from store.sqlite import articles as writes
-from store.sqlite import backup, outbox
+from store.sqlite import backup, outbox, sync
 from store.sqlite.connection import connect
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
 from store.sqlite.schema import identify, migrate
 from store.sqlite.watch import CommitWatch
-from store.types import Article, Claim, FeedTimes, Outcome, Prepared, from_us, to_us
+from store.types import (
+    Article,
+    Claim,
+    FeedTimes,
+    Outcome,
+    Prepared,
+    SyncCursor,
+    from_us,
+    to_us,
+)
 
 T = TypeVar("T")
 
@@ -199,7 +208,27 @@ class SQLiteStore:
         rows = await self._read("SELECT count(*) FROM articles", ())
         return int(rows[0][0])
 
+    async def article_ids(self, prefix: str) -> list[str]:
+        """The ids of the stored articles that start with ``prefix``, sorted."""
+        rows = await self._read(
+            "SELECT id FROM articles WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id", (prefix,)
+        )
+        return [str(row[0]) for row in rows]
+
+    async def sync_cursors(self) -> list[SyncCursor]:
+        """Every sync's cursor, by source."""
+        return [sync.cursor_from_row(row) for row in await self._read(sync.CURSORS, ())]
+
     # -- writes --------------------------------------------------------------
+
+    async def put_synced(
+        self, articles: Sequence[Article], removed: Sequence[str], cursor: SyncCursor
+    ) -> tuple[list[Outcome], int]:
+        """A sync's page, its removals and its cursor in one transaction (:mod:`.sync`)."""
+        now = utc_now(self._clock)
+        return await self._run_write(
+            lambda conn: sync.put_synced(conn, articles, removed, cursor, now)
+        )
 
     async def put_articles(
         self,
