@@ -80,7 +80,7 @@ def text_sample(record: dict[str, Any]) -> str:
 
 
 def identify(text: str, settings: Settings) -> tuple[str, float] | None:
-    """The most likely of the site's languages for ``text`` and its probability; None if too short."""
+    """The likeliest of the site's languages for ``text``, its probability; None: too short."""
     languages = candidates(settings)
     if len(languages) < 2 or sum(c.isalpha() for c in text) < MIN_LETTERS:
         return None
@@ -110,9 +110,7 @@ def with_language(record: object, settings: Settings) -> object:
     return {**record, "language": language}
 
 
-def _decode_identified(
-    decoder: Callable[[Raw], object], settings: Settings, raw: Raw
-) -> object:
+def _decode_identified(decoder: Callable[[Raw], object], settings: Settings, raw: Raw) -> object:
     return with_language(decoder(raw), settings)
 
 

@@ -30,8 +30,16 @@ APPLICATION_ID = int.from_bytes(b"nshr", "big")  # 0x6E736872
 
 #: Every table any released migration creates (``hub_queue`` only until migration 2).
 TABLES = frozenset(
-    {"meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks", "outbox",
-     "sync_cursors"}
+    {
+        "meta",
+        "articles",
+        "feed_entries",
+        "feed_versions",
+        "hub_queue",
+        "outbox_sinks",
+        "outbox",
+        "sync_cursors",
+    }
 )
 
 #: A migration step: it runs inside the migrating transaction; ``now`` stamps what it creates.
