@@ -18,8 +18,12 @@ from feeds import orphans
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
 from feeds.config.settings import Settings
 from feeds.http.tokens import new_token
+from feeds.ingest.language_id import LanguageIdentifyingSource
 from feeds.ingest.pipeline import ImportSummary, import_records
+from feeds.ingest.source import Source
 from feeds.ingest.sources.jsonl import JsonLinesSource
+from feeds.ingest.sources.wxr import WxrSource
+from feeds.ingest.wordpress_sync import sync_site
 from feeds.notify.sinks import register_sinks
 from store.errors import NashraError
 from store.protocol import Store
@@ -69,6 +73,10 @@ def _whole(text: str, low: int, high: int) -> int:
     return number
 
 
+def _seconds(text: str) -> int:
+    return _whole(text, 1, 7 * 86400)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="nashra",
@@ -110,7 +118,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Import articles from a JSON Lines file (one article per line; see README). "
         "By default a file with any invalid record imports nothing and exits 1.",
     )
-    imp.add_argument("file", metavar="FILE", help="JSON Lines file, or - for standard input")
+    imp.add_argument(
+        "file", metavar="FILE", help="the file to import, or - for standard input (JSON Lines)"
+    )
+    imp.add_argument(
+        "--format",
+        choices=("jsonl", "wxr"),
+        default="jsonl",
+        help="jsonl: nashra's import format (default); wxr: a WordPress export (Tools → Export)",
+    )
     imp.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -122,6 +138,31 @@ def _parser() -> argparse.ArgumentParser:
         help="do nothing if the store already holds articles (used to load the demo)",
     )
     imp.set_defaults(run=_import)
+
+    sync = commands.add_parser(
+        "sync", help="keep the store in step with another system", description="Sync articles."
+    )
+    sync_commands = sync.add_subparsers(title="systems", required=True, metavar="SYSTEM")
+    wordpress = sync_commands.add_parser(
+        "wordpress",
+        parents=[common],
+        help="sync a WordPress site's published posts through its REST API",
+        description="Add, update and remove articles as a WordPress site's published posts "
+        "are (see README, From WordPress). Resumes where the last sync stopped.",
+    )
+    wordpress.add_argument(
+        "url", metavar="URL", help="the site's address, e.g. https://news.example/"
+    )
+    wordpress.add_argument(
+        "--full", action="store_true", help="read every post again, not only what changed"
+    )
+    wordpress.add_argument(
+        "--every",
+        type=_seconds,
+        metavar="SECONDS",
+        help="sync again every SECONDS until stopped (SIGINT, SIGTERM: the page read is finished)",
+    )
+    wordpress.set_defaults(run=_sync_wordpress)
 
     backup = commands.add_parser(
         "backup",
@@ -197,6 +238,28 @@ def _import(args: argparse.Namespace) -> int:
     return asyncio.run(_import_async(args, settings))
 
 
+def _sync_wordpress(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_sync_wordpress_async(args, settings))
+
+
+async def _sync_wordpress_async(args: argparse.Namespace, settings: Settings) -> int:
+    store = await SQLiteStore.open(settings.store.path)
+    try:
+        await register_sinks(store, settings)
+        summary = await sync_site(
+            args.url, store, settings, _report, full=args.full, every=args.every
+        )
+    finally:
+        await store.close()
+    print(summary.line())
+    return 0
+
+
+def _report(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _backup(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return asyncio.run(_backup_async(settings, Path(args.target)))
@@ -237,7 +300,7 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{settings.store.path} already holds {count} articles; nothing imported")
             return 0
         await register_sinks(store, settings)  # announced even if no server ran yet
-        summary = await _run_import(args.file, store, settings, args.skip_invalid)
+        summary = await _run_import(args.file, args.format, store, settings, args.skip_invalid)
     finally:
         await store.close()
     print(summary.line())
@@ -245,25 +308,40 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run_import(
-    name: str, store: Store, settings: Settings, skip_invalid: bool
+    name: str, kind: str, store: Store, settings: Settings, skip_invalid: bool
 ) -> ImportSummary:
-    def report(message: str) -> None:
-        print(message, file=sys.stderr)
-
     if name == "-":
-        source = JsonLinesSource(sys.stdin.buffer)
-        return await import_records(
-            source, store, settings, skip_invalid=skip_invalid, report=report
+        if kind == "wxr":
+            raise NashraError("import: a WXR file is read twice: give its path, not -")
+        return await _import_source(
+            JsonLinesSource(sys.stdin.buffer), store, settings, skip_invalid
         )
     try:
         stream: IO[bytes] = open(name, "rb")  # noqa: SIM115 - closed below
     except OSError as error:
         raise NashraError(f"cannot read {name}: {error.strerror}") from error
     with stream:
-        source = JsonLinesSource(stream, os.fstat(stream.fileno()).st_size)
-        return await import_records(
-            source, store, settings, skip_invalid=skip_invalid, report=report
+        size = os.fstat(stream.fileno()).st_size
+        if kind == "jsonl":
+            return await _import_source(
+                JsonLinesSource(stream, size), store, settings, skip_invalid
+            )
+        wxr = WxrSource(stream, settings, size)
+        summary = await import_records(
+            wxr, store, settings, skip_invalid=skip_invalid, report=_report
         )
+        for reason, count in sorted(wxr.skipped.items()):
+            _report(f"skipped {count} published posts: {reason}")
+        return summary
+
+
+async def _import_source(
+    source: Source[bytes], store: Store, settings: Settings, skip_invalid: bool
+) -> ImportSummary:
+    """A JSON Lines import; records without ``language`` get their text's (``[ingest]``)."""
+    if settings.ingest.identify_language:
+        source = LanguageIdentifyingSource(source, settings)
+    return await import_records(source, store, settings, skip_invalid=skip_invalid, report=_report)
 
 
 if __name__ == "__main__":

@@ -7,26 +7,24 @@ wrong hyphenation, the wrong voice in a screen reader). With
 ``[ingest] identify_language``, the text decides instead, when it clearly
 can.
 
-The identifier is py3langid (a maintained fork of langid.py: a naive Bayes
-model over byte n-grams, bundled in the package, 4.5 MB, loaded once per
-process in about half a second, a tenth of a millisecond per text; nothing
-is downloaded). It is restricted to the site's own languages (the site's and
-its categories' primary subtags):
+The identifier is py3langid (a maintained fork of langid.py, BSD: a naive
+Bayes model over byte n-grams, bundled in the package, 4.5 MB, loaded once
+per process in about half a second, a tenth of a millisecond per text;
+nothing is downloaded). It is restricted to the languages with a two-letter
+ISO 639-1 code among its 142 (about a hundred: every language a news site
+is likely to publish in) plus the site's own:
 
-* a post can only be served, and be useful, in one of them;
-* unrestricted, the model splits Arabic among its dialects (``ar``,
-  ``ary``, ``arz``: 0.76 / 0.20 / 0.04 for a plain news sentence), so
-  Arabic would rarely be "clear" at any useful threshold;
-* short texts (a headline) are where mistakes come from, and fewer
-  candidates make fewer.
-
-The cost: a post in a language the site does not configure goes to the
-closest configured one (a German post of an Arabic site with an English
-section is marked English, not Arabic: still the right direction).
+* unrestricted, the model splits Arabic among its varieties (``ar``,
+  ``ary``, ``arz``: 0.76 / 0.20 / 0.04 for a plain news sentence) and gives
+  English's probability partly to Nigerian Pidgin, so a clear text would
+  rarely look clear at a useful threshold;
+* restricted to the site's configured languages only, an Arabic-only site
+  could never find its English posts, the case this is for.
 
 The category's language is kept unless the identifier's probability for
-another language, among the candidates, reaches ``language_confidence``
-(default 0.9) over at least :data:`MIN_LETTERS` letters of text.
+another language reaches ``language_confidence`` (default 0.9) over at
+least :data:`MIN_LETTERS` letters of text: a headline of two words, or a
+text mixing scripts, keeps its category's language.
 """
 
 from __future__ import annotations
@@ -55,18 +53,19 @@ def primary(tag: str) -> str:
 
 
 @functools.cache
-def _identifier(languages: tuple[str, ...]) -> Any:
-    """The model, restricted to ``languages`` (those it knows); loaded once per process."""
+def _identifier(site_languages: tuple[str, ...]) -> Any:
+    """The model, restricted (module docstring); loaded once per process and site."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    known = [language for language in languages if language in identifier.nb_classes]
-    identifier.set_languages(known)
+    known = set(identifier.nb_classes)
+    chosen = {label for label in known if len(label) == 2} | (set(site_languages) & known)
+    identifier.set_languages(sorted(chosen))
     return identifier
 
 
-def candidates(settings: Settings) -> tuple[str, ...]:
-    """The site's languages, as primary subtags, sorted: what a post may be identified as."""
+def site_languages(settings: Settings) -> tuple[str, ...]:
+    """The site's languages, as primary subtags, sorted."""
     tags = {settings.site.language, *(c.language for c in settings.categories)}
     return tuple(sorted({primary(tag) for tag in tags}))
 
@@ -81,10 +80,9 @@ def text_sample(record: dict[str, Any]) -> str:
 
 def identify(text: str, settings: Settings) -> tuple[str, float] | None:
     """The likeliest of the site's languages for ``text``, its probability; None: too short."""
-    languages = candidates(settings)
-    if len(languages) < 2 or sum(c.isalpha() for c in text) < MIN_LETTERS:
+    if sum(c.isalpha() for c in text) < MIN_LETTERS:
         return None
-    language, probability = _identifier(languages).classify(text)
+    language, probability = _identifier(site_languages(settings)).classify(text)
     return str(language), float(probability)
 
 

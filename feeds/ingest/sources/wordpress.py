@@ -334,6 +334,7 @@ def post_from_json(item: dict[str, Any]) -> WordPressPost:
         tags=tags,
         image=_featured(embedded.get("wp:featuredmedia")),
         language=language if isinstance(language, str) and language else None,
+        protected=bool((item.get("content") or {}).get("protected")),
     )
 
 

@@ -19,12 +19,14 @@ What maps to what (README "From WordPress"):
   breaking until ``breaking_hours`` after its date; a breaking post needs no
   configured category (it is in ``all`` and ``breaking``); any other post
   without one is skipped;
+* a password-protected post is skipped (its title is public, its text is not);
 * a multilingual plugin's ``lang`` wins, else the language of the text
   (:mod:`feeds.ingest.language_id`), else the first category's.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +36,7 @@ from feeds.ingest.language_id import with_language
 
 ID_PREFIX = "wp-"
 NO_CATEGORY = "in no configured category"
+PASSWORD_PROTECTED = "password-protected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class WordPressPost:
     tags: tuple[str, ...] = ()
     image: WordPressImage | None = None
     language: str | None = None  # a multilingual plugin's, where there is one
+    protected: bool = False  # behind a password: not for feeds
 
 
 def article_id(post_id: int) -> str:
@@ -93,6 +97,8 @@ def is_breaking(post: WordPressPost, settings: Settings) -> bool:
 
 def skip_reason(post: WordPressPost, settings: Settings) -> str | None:
     """Why the post becomes no article (None: it does)."""
+    if post.protected:
+        return PASSWORD_PROTECTED
     if not categories_of(post, settings) and not is_breaking(post, settings):
         return NO_CATEGORY
     return None
@@ -134,7 +140,7 @@ def post_record(post: WordPressPost, settings: Settings) -> dict[str, Any]:
 def _image(image: WordPressImage) -> dict[str, Any]:
     fields = {
         "url": image.url,
-        "type": image.type,
+        "type": image.type or mimetypes.guess_type(image.url)[0],  # WXR does not say
         "length": image.length,
         "alt": image.alt or None,
         "width": image.width,
