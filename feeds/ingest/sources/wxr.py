@@ -23,6 +23,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 from lxml import etree
@@ -35,6 +36,7 @@ from feeds.ingest.sources.wordpress_mapping import (
     WordPressPost,
     post_record,
     skip_reason,
+    utc,
 )
 from store.errors import NashraError
 
@@ -66,6 +68,7 @@ class WxrSource:
         self.settings = settings
         self.size = size
         self.skipped: Counter[str] = Counter()
+        self._offset: timedelta | None = None  # the site's UTC offset, as the posts show it
 
     @property
     def decoder(self) -> Callable[[WordPressPost], object]:
@@ -118,6 +121,17 @@ class WxrSource:
             )
         return images
 
+    def _date_gmt(self, item: Any) -> str | None:
+        """``wp:post_date_gmt``; for a draft published without an edit, which WordPress leaves
+        at ``0000-00-00 00:00:00``, the local date less the offset of the last post with both
+        (a WXR file does not name the site's time zone; the REST API uses it)."""
+        local, gmt = utc(_text(item, f"{_WP}post_date")), utc(_text(item, f"{_WP}post_date_gmt"))
+        if local is not None and gmt is not None:
+            self._offset = local - gmt
+        elif local is not None and self._offset is not None:
+            gmt = local - self._offset
+        return gmt.strftime("%Y-%m-%d %H:%M:%S") if gmt is not None else None
+
     def _post(
         self, item: Any, images: dict[str, WordPressImage], authors: dict[str, str]
     ) -> WordPressPost | None:
@@ -135,7 +149,7 @@ class WxrSource:
             title=_text(item, "title"),
             content=_text(item, _CONTENT),
             excerpt=_text(item, _EXCERPT),
-            date_gmt=_text(item, f"{_WP}post_date_gmt") or None,
+            date_gmt=self._date_gmt(item),
             modified_gmt=_text(item, f"{_WP}post_modified_gmt") or None,
             author=authors.get(creator, creator) or None,
             categories=_slugs(terms, "category"),
