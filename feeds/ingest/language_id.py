@@ -55,7 +55,7 @@ def primary(tag: str) -> str:
 @functools.cache
 def _identifier(site_languages: tuple[str, ...]) -> Any:
     """The model, restricted (module docstring); loaded once per process and site."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     known = set(identifier.nb_classes)
