@@ -45,7 +45,7 @@ from tqdm import tqdm
 from feeds.config.settings import Settings
 from feeds.ingest.pipeline import describe
 from feeds.ingest.records import RecordError, validate_record
-from feeds.ingest.sources.wordpress import PER_PAGE, WordPressClient, WordPressError
+from feeds.ingest.sources.wordpress import WordPressClient, WordPressError
 from feeds.ingest.sources.wordpress_mapping import (
     ID_PREFIX,
     WordPressPost,
@@ -71,6 +71,13 @@ class SyncSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     seconds: float = 0.0
+    _skipped_posts: set[int] = field(default_factory=set)
+
+    def skip(self, post_id: int, reason: str) -> None:
+        """Count a post that makes no article, once per round however often it is read."""
+        if post_id not in self._skipped_posts:
+            self._skipped_posts.add(post_id)
+            self.skipped[reason] += 1
 
     def add(self, outcomes: list[Outcome], removed: int) -> None:
         self.counts.update(outcome.value for outcome in outcomes)
@@ -151,7 +158,7 @@ class WordPressSync:
                     cursor = SyncCursor(self.source, newest, cursor.checked)
                 await self._commit(got.posts, [], cursor, summary)
                 bar.update(len(got.posts))
-                if len(got.posts) < PER_PAGE or page >= got.total_pages:
+                if len(got.posts) < self.client.per_page or page >= got.total_pages:
                     break
                 if newest is not None and (after is None or newest > after):
                     after, page = newest, 1  # keyset: from the newest modification read
@@ -179,10 +186,11 @@ class WordPressSync:
             if article_id(post_id) not in stored and terms & wanted
         )
         checked = SyncCursor(self.source, cursor.modified, now)
-        for start in range(0, len(unseen), PER_PAGE):
+        step = self.client.per_page
+        for start in range(0, len(unseen), step):
             if self.stopping():
                 return
-            got = await self.client.posts(1, include=unseen[start : start + PER_PAGE])
+            got = await self.client.posts(1, include=unseen[start : start + step])
             await self._commit(got.posts, [], cursor, summary)
         await self._commit([], gone, checked, summary)
 
@@ -204,7 +212,7 @@ class WordPressSync:
         articles: list[Article] = []
         for post in posts:
             if reason := skip_reason(post, self.settings):
-                summary.skipped[reason] += 1
+                summary.skip(post.id, reason)
                 removed.append(article_id(post.id))  # moved out of every configured category
             elif article := self._article(post, summary):
                 articles.append(article)
@@ -218,7 +226,7 @@ class WordPressSync:
         try:
             valid = validate_record(post_record(post, self.settings), self.settings, post.id)
         except RecordError as error:
-            summary.skipped["invalid"] += 1
+            summary.skip(post.id, "invalid")
             for problem in error.problems:
                 self.report(describe(where, error.record_id, problem))
             return None

@@ -69,6 +69,7 @@ class WordPressClient:
         *,
         backoff: float = 1.0,
         sleep: Sleep = asyncio.sleep,
+        per_page: int = PER_PAGE,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -76,6 +77,7 @@ class WordPressClient:
         self.site = url if url.endswith("/") else url + "/"
         self.options = options
         self.requests = 0
+        self.per_page = per_page  # WordPress allows 1 to 100
         self._backoff = backoff
         self._sleep = sleep
         self._pretty: bool | None = None  # /wp-json/ (True) or ?rest_route= (False)
@@ -93,7 +95,7 @@ class WordPressClient:
     ) -> PostsPage:
         """Published posts, oldest modification first (``modified_after``: strictly after)."""
         params = {
-            "per_page": str(PER_PAGE),
+            "per_page": str(self.per_page),
             "page": str(page),
             "orderby": "modified",
             "order": "asc",
@@ -120,7 +122,7 @@ class WordPressClient:
         page, pages = 1, 1
         while page <= pages:
             params = {
-                "per_page": str(PER_PAGE),
+                "per_page": str(self.per_page),
                 "page": str(page),
                 "orderby": "id",
                 "order": "asc",
@@ -142,7 +144,7 @@ class WordPressClient:
         """The ids of the ``categories`` or ``tags`` with these (decoded) slugs."""
         if not slugs:
             return set()
-        params = {"slug": ",".join(sorted(slugs)), "per_page": str(PER_PAGE), "_fields": "id,slug"}
+        params = {"slug": ",".join(sorted(slugs)), "per_page": str(self.per_page), "_fields": "id,slug"}
         response = await self._get(f"/wp/v2/{taxonomy}", params)
         return {
             term["id"]
