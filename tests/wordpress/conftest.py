@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from feeds.config.loader import load_settings
 from feeds.config.settings import Settings
 from feeds.ingest.sources.wordpress import WordPressClient
 from feeds.ingest.wordpress_sync import SyncSummary, WordPressSync

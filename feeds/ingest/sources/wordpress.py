@@ -144,7 +144,11 @@ class WordPressClient:
         """The ids of the ``categories`` or ``tags`` with these (decoded) slugs."""
         if not slugs:
             return set()
-        params = {"slug": ",".join(sorted(slugs)), "per_page": str(self.per_page), "_fields": "id,slug"}
+        params = {
+            "slug": ",".join(sorted(slugs)),
+            "per_page": str(self.per_page),
+            "_fields": "id,slug",
+        }
         response = await self._get(f"/wp/v2/{taxonomy}", params)
         return {
             term["id"]
@@ -156,30 +160,31 @@ class WordPressClient:
 
     # -- HTTP ------------------------------------------------------------------
 
-    def _url(self, route: str, pretty: bool) -> str:
+    def _target(
+        self, route: str, pretty: bool, params: dict[str, str]
+    ) -> tuple[str, dict[str, str]]:
+        """The URL and query of ``route``: ``/wp-json/ROUTE?…`` or ``/?rest_route=ROUTE&…``."""
         if pretty:
-            return f"{self.site}wp-json{route}"
-        return f"{self.site}?rest_route={route}"
+            return f"{self.site}wp-json{route}", params
+        return self.site, {"rest_route": route, **params}
 
     async def _get(self, route: str, params: dict[str, str]) -> httpx.Response:
         if self._pretty is None:
-            self._pretty = await self._discover(route, params)
-        return await self._request(self._url(route, self._pretty), params)
+            self._pretty = await self._discover(route)
+        return await self._request(*self._target(route, self._pretty, params))
 
-    async def _discover(self, route: str, params: dict[str, str]) -> bool:
+    async def _discover(self, route: str) -> bool:
         """Whether the API answers at ``/wp-json/``; else ``?rest_route=``; else an error."""
-        pretty = self._url(route, True)
-        response = await self._request(pretty, {"per_page": "1", "_fields": "id"}, ok_404=True)
-        if response.status_code == 200 and _is_json(response):
+        probe = {"per_page": "1", "_fields": "id"}
+        pretty = await self._request(*self._target(route, True, probe), ok_404=True)
+        if pretty.status_code == 200 and _is_json(pretty):
             return True
-        plain = await self._request(
-            self._url(route, False), {"per_page": "1", "_fields": "id"}, ok_404=True
-        )
+        plain = await self._request(*self._target(route, False, probe), ok_404=True)
         if plain.status_code == 200 and _is_json(plain):
             return False
         raise WordPressError(
-            f"{self.site} is not a WordPress site with its REST API on: {pretty} answered "
-            f"{_said(response)} and {plain.url} answered {_said(plain)}"
+            f"{self.site} is not a WordPress site with its REST API on: {pretty.url} answered "
+            f"{_said(pretty)} and {plain.url} answered {_said(plain)}"
         )
 
     async def _request(
