@@ -61,6 +61,7 @@ class Seen:
     at: float
     path: str
     query: Query
+    served: list[int] = field(default_factory=list)  # the ids of the posts answered with
 
 
 class ReplayWordPress:
@@ -98,7 +99,11 @@ class ReplayWordPress:
         delay = fault.delay if fault else 0.0
         if fault is not None and (fault.body is not None or fault.status != 200):
             return fault.status, fault.headers, fault.body or b"", delay
-        status, headers, body = self._route(path, query)
+        status, headers, body = self._route(path, dict(query))
+        if status == 200 and (
+            path.endswith("/wp/v2/posts") or query.get("rest_route") == "/wp/v2/posts"
+        ):
+            seen.served = [p["id"] for p in json.loads(body) if isinstance(p, dict) and "id" in p]
         return status, {**headers, **(fault.headers if fault else {})}, body, delay
 
     def _route(self, path: str, query: Query) -> tuple[int, dict[str, str], bytes]:
