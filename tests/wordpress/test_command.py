@@ -1,0 +1,100 @@
+"""The ``nashra sync wordpress`` command: its summary, its errors, ``--every``, and the feeds
+a sync leaves behind, as a reader gets them from ``nashra serve``."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+from lxml import etree
+
+from tests.support.commands import Nashra
+from tests.support.live import Serve, free_port
+from tests.wordpress.replay import ReplayWordPress
+
+SUMMARY = re.compile(
+    r"added (\d+), updated (\d+), unchanged (\d+), stale (\d+), removed (\d+), "
+    r"skipped (\d+)(?: \(([^)]*)\))?, (\d+) requests, \d+\.\d\d s"
+)
+ATOM = "{http://www.w3.org/2005/Atom}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def test_a_sync_prints_one_summary_line(nashra: Nashra, wordpress: ReplayWordPress) -> None:
+    run = nashra("sync", "wordpress", wordpress.url)
+    assert run.code == 0, run.err
+    assert run.err == ""
+    found = SUMMARY.fullmatch(run.out.strip())
+    assert found, run.out
+    assert found[1] == "21" and found[7] == "1 in no configured category, 1 password-protected"
+    assert int(found[8]) == len(wordpress.seen)
+    again = SUMMARY.fullmatch(nashra("sync", "wordpress", wordpress.url).out.strip())
+    assert again and again[1] == "0"
+
+
+def test_an_unreachable_site_is_one_line_and_exit_status_2(nashra: Nashra) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    run = nashra("sync", "wordpress", url)
+    assert run.code == 2
+    assert re.fullmatch(r"nashra: error: http://127\.0\.0\.1:\d+/wp-json/wp/v2/posts\S* "
+                        r"cannot be reached \(.*\) \(2 attempts\)\n", run.err), run.err  # fmt: skip
+
+
+def test_a_second_site_in_the_same_store_is_refused(
+    nashra: Nashra, wordpress: ReplayWordPress
+) -> None:
+    assert nashra("sync", "wordpress", wordpress.url).code == 0
+    other = wordpress.url.replace("127.0.0.1", "localhost")
+    run = nashra("sync", "wordpress", other)
+    assert run.code == 2
+    assert f"this store already syncs {wordpress.url}: one WordPress site per store" in run.err
+
+
+def test_every_syncs_again_until_sigterm(config_file: Path, wordpress: ReplayWordPress) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feeds.cli", "sync", "wordpress", wordpress.url,
+         "--every", "1", "--config", str(config_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()  # the first round's line, then it waits a second
+        assert SUMMARY.fullmatch(first.strip()), first
+        wordpress.state("after")
+        deadline = time.monotonic() + 30
+        while not any("modified_after" in s.query for s in wordpress.post_requests()):
+            assert time.monotonic() < deadline, "no second round"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, err
+    assert SUMMARY.fullmatch(out.strip()), out
+
+
+def test_the_feeds_carry_the_synced_posts_in_their_language(
+    nashra: Nashra, wordpress: ReplayWordPress, serve: Serve
+) -> None:
+    assert nashra("sync", "wordpress", wordpress.url).code == 0
+    with serve() as server:
+        atom = httpx.get(f"{server.url}/feeds/economy.atom")
+        page = httpx.get(f"{server.url}/feeds/all.html")
+    feed = etree.fromstring(atom.content)
+    assert feed.get(XML_LANG) == "ar"
+    entries = {e.findtext(f"{ATOM}id"): e for e in feed.iter(f"{ATOM}entry")}
+    english = entries["tag:news.example,2026:article:wp-8"]
+    assert english.get(XML_LANG) == "en"
+    assert english.findtext(f"{ATOM}title") == "Markets rally — oil & gas up “sharply”…"
+    arabic = entries["tag:news.example,2026:article:wp-16"]
+    assert arabic.get(XML_LANG) is None  # the feed's own language
+    html = etree.fromstring(page.content, etree.HTMLParser())
+    article = html.xpath("//article[.//a[contains(@href, '/2026/11/')]]")
+    directions = {(a.get("lang"), a.get("dir")) for a in article}
+    assert ("en", "ltr") in directions and ("ar", "rtl") in directions
