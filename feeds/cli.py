@@ -253,7 +253,7 @@ async def _sync_wordpress_async(args: argparse.Namespace, settings: Settings) ->
     finally:
         await store.close()
     print(summary.line())
-    return 0
+    return EXIT_REJECTED if summary.skipped["invalid"] else 0
 
 
 def _report(message: str) -> None:

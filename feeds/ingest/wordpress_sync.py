@@ -73,11 +73,14 @@ class SyncSummary:
     seconds: float = 0.0
     _skipped_posts: set[int] = field(default_factory=set)
 
-    def skip(self, post_id: int, reason: str) -> None:
-        """Count a post that makes no article, once per round however often it is read."""
-        if post_id not in self._skipped_posts:
-            self._skipped_posts.add(post_id)
-            self.skipped[reason] += 1
+    def skip(self, post_id: int, reason: str) -> bool:
+        """Count a post that makes no article, once per round however often it is read;
+        whether it was the first time (and so is to be reported)."""
+        if post_id in self._skipped_posts:
+            return False
+        self._skipped_posts.add(post_id)
+        self.skipped[reason] += 1
+        return True
 
     def add(self, outcomes: list[Outcome], removed: int) -> None:
         self.counts.update(outcome.value for outcome in outcomes)
@@ -226,7 +229,8 @@ class WordPressSync:
         try:
             valid = validate_record(post_record(post, self.settings), self.settings, post.id)
         except RecordError as error:
-            summary.skip(post.id, "invalid")
+            if not summary.skip(post.id, "invalid"):
+                return None
             for problem in error.problems:
                 self.report(describe(where, error.record_id, problem))
             return None

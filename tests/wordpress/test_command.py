@@ -98,3 +98,17 @@ def test_the_feeds_carry_the_synced_posts_in_their_language(
     article = html.xpath("//article[.//a[contains(@href, '/2026/11/')]]")
     directions = {(a.get("lang"), a.get("dir")) for a in article}
     assert ("en", "ltr") in directions and ("ar", "rtl") in directions
+
+
+def test_an_invalid_post_is_named_and_the_others_go_on(
+    nashra: Nashra, wordpress: ReplayWordPress
+) -> None:
+    post = next(p for p in wordpress.posts if p["id"] == 6)
+    post["link"] = "javascript:alert(1)"
+    run = nashra("sync", "wordpress", wordpress.url)
+    assert run.code == 1
+    assert run.err == (
+        "post 6 (id wp-6): link: must be an absolute http(s) URL, not 'javascript:alert(1)'\n"
+    )
+    found = SUMMARY.fullmatch(run.out.strip())
+    assert found and found[1] == "20" and "1 invalid" in found[7]
