@@ -19,10 +19,11 @@ def pages(path: str, query: dict[str, str]) -> bool:
     return path.endswith("/wp/v2/posts") and "_embed" in query
 
 
+@pytest.mark.parametrize("status", [503, 429])
 def test_a_503_with_retry_after_is_waited_for_then_retried(
-    settings: Settings, sync: Any, wordpress: ReplayWordPress
+    settings: Settings, sync: Any, wordpress: ReplayWordPress, status: int
 ) -> None:
-    wordpress.fail(pages, status=503, headers={"Retry-After": "1"})
+    wordpress.fail(pages, status=status, headers={"Retry-After": "1"})
     run = sync()
     assert set(articles(settings)) == ids(BEFORE)
     first, second = wordpress.post_requests()[1:3]  # after the discovery request

@@ -6,7 +6,7 @@ for the author, the terms and the featured image. Every request:
 
 * times out after ``[wordpress] timeout`` seconds without progress;
 * is retried ``[wordpress] retries`` times after a timeout, a lost
-  connection or a 5xx, with exponential backoff (1, 2, 4… s, at most 60),
+  connection, a 5xx or a 429, with exponential backoff (1, 2, 4… s, at most 60),
   or after as long as a ``Retry-After`` says (at most 300 s);
 * follows a redirect only within the same scheme, host and port: a site
   that moved to another host is an error naming the new place, since
@@ -41,6 +41,7 @@ EMBED = "author,wp:featuredmedia,wp:term"
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
 MAX_REDIRECTS = 5
+TOO_MANY_REQUESTS = 429  # retried like a 5xx, after its Retry-After
 
 
 class WordPressError(NashraError):
@@ -199,7 +200,7 @@ class WordPressClient:
             except httpx.TransportError as error:
                 problem, wait = f"cannot be reached ({error or type(error).__name__})", None
             else:
-                if response.status_code < 500:
+                if response.status_code < 500 and response.status_code != TOO_MANY_REQUESTS:
                     return _checked(response, ok_404)
                 problem = f"answered {_said(response)}"
                 wait = _retry_after(response)
