@@ -15,7 +15,9 @@ Pages are keyset-paged: the next request starts from the page's newest
 modification, not at ``page=2``, so an edit made while the sync runs moves
 a post to the end of the list without shifting another one past the sync.
 Only when a whole page shares one second does the sync go on with
-``page=2``, 3… of that same query.
+``page=2``, 3… of that same query. A post dated in the future (WordPress
+sets a scheduled post's ``modified_gmt`` to its date) never moves the
+cursor past the present, which would skip every edit until then.
 
 What left public view (trashed, made private or draft, deleted) is found by
 listing the public ids (``_fields=id,categories,tags``), at most once every
@@ -157,8 +159,9 @@ class WordPressSync:
                 newest = max(
                     (m for p in got.posts if (m := utc(p.modified_gmt)) is not None), default=None
                 )
-                if newest is not None and (cursor.modified is None or newest > cursor.modified):
-                    cursor = SyncCursor(self.source, newest, cursor.checked)
+                kept = min(newest, utc_now(self.clock)) if newest is not None else None
+                if kept is not None and (cursor.modified is None or kept > cursor.modified):
+                    cursor = SyncCursor(self.source, kept, cursor.checked)
                 await self._commit(got.posts, [], cursor, summary)
                 bar.update(len(got.posts))
                 if len(got.posts) < self.client.per_page or page >= got.total_pages:

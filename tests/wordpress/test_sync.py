@@ -104,3 +104,16 @@ def test_a_featured_image_set_without_an_edit_comes_with_full(
     assert articles(settings)["wp-12"].image is None
     sync(full=True)
     assert articles(settings)["wp-12"].image is not None
+
+
+def test_a_post_dated_in_the_future_does_not_move_the_cursor_past_the_present(
+    settings: Settings, sync: Any, wordpress: ReplayWordPress
+) -> None:
+    """WordPress gives a scheduled post its date as modified_gmt: a cursor there would skip
+    every edit made before that date."""
+    future = next(p for p in wordpress.posts if p["id"] == 33)
+    future["modified_gmt"] = "2099-01-01T00:00:00"
+    sync()
+    wordpress.state("after")
+    sync()
+    assert articles(settings)["wp-7"].title.endswith("— تحديث")
