@@ -14,6 +14,7 @@ import pytest
 from feeds.config.settings import Settings
 from feeds.ingest.sources.wordpress import WordPressClient
 from feeds.ingest.wordpress_sync import SyncSummary, WordPressSync
+from store.clock import Clock, system_clock
 from store.sqlite.store import SQLiteStore
 from store.types import Article
 from tests.support.config import MakeConfig
@@ -49,15 +50,18 @@ class Synced:
     messages: list[str]
 
 
-def run_sync(settings: Settings, url: str, *, full: bool = False, **client: Any) -> Synced:
+def run_sync(
+    settings: Settings, url: str, *, full: bool = False, clock: Clock = system_clock, **client: Any
+) -> Synced:
     """One sync round, in-process, against the store of ``settings``; raises what it raises."""
     messages: list[str] = []
 
     async def go() -> SyncSummary:
-        store = await SQLiteStore.open(settings.store.path)
+        store = await SQLiteStore.open(settings.store.path, clock=clock)
         wp = WordPressClient(url, settings.wordpress, backoff=0.01, **client)
         try:
-            return await WordPressSync(wp, store, settings, messages.append).run(full=full)
+            sync = WordPressSync(wp, store, settings, messages.append, clock=clock)
+            return await sync.run(full=full)
         finally:
             await wp.close()
             await store.close()
@@ -82,7 +86,7 @@ def articles(settings: Settings) -> dict[str, Article]:
 
 @pytest.fixture
 def sync(settings: Settings, wordpress: ReplayWordPress) -> Any:
-    def run(full: bool = False, **client: Any) -> Synced:
-        return run_sync(settings, wordpress.url, full=full, **client)
+    def run(full: bool = False, clock: Clock = system_clock, **client: Any) -> Synced:
+        return run_sync(settings, wordpress.url, full=full, clock=clock, **client)
 
     return run

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feeds.config.settings import Settings
+from tests.support.clock import Clock
 from tests.wordpress.conftest import articles
 from tests.wordpress.replay import ReplayWordPress
 
@@ -113,7 +114,7 @@ def test_a_post_dated_in_the_future_does_not_move_the_cursor_past_the_present(
     every edit made before that date."""
     future = next(p for p in wordpress.posts if p["id"] == 33)
     future["modified_gmt"] = "2099-01-01T00:00:00"
-    sync()
+    sync(clock=Clock.at(datetime(2026, 11, 22, tzinfo=UTC)))  # between "before" and "after"
     wordpress.state("after")
     sync()
     assert articles(settings)["wp-7"].title.endswith("— تحديث")
