@@ -22,6 +22,7 @@ from feeds.ingest.language_id import LanguageIdentifyingSource
 from feeds.ingest.pipeline import ImportSummary, import_records
 from feeds.ingest.source import Source
 from feeds.ingest.sources.jsonl import JsonLinesSource
+from feeds.ingest.sources.wordpress import site_url
 from feeds.ingest.sources.wxr import WxrSource
 from feeds.ingest.wordpress_sync import sync_site
 from feeds.notify.sinks import register_sinks
@@ -240,6 +241,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _sync_wordpress(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    site_url(args.url)  # a wrong URL is an error before the store is opened (or made)
     return asyncio.run(_sync_wordpress_async(args, settings))
 
 

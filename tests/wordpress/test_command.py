@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx2 as httpx
 from lxml import etree
 
+from feeds.config.settings import Settings
 from tests.support.commands import Nashra
 from tests.support.live import Serve, free_port
 from tests.wordpress.replay import ReplayWordPress
@@ -112,3 +113,14 @@ def test_an_invalid_post_is_named_and_the_others_go_on(
     )
     found = SUMMARY.fullmatch(run.out.strip())
     assert found and found[1] == "20" and "1 invalid" in found[7]
+
+
+def test_a_url_that_is_no_site_address_is_refused_before_the_store_is_made(
+    nashra: Nashra, settings: Settings
+) -> None:
+    run = nashra("sync", "wordpress", "ftp://news.example/")
+    assert run.code == 2
+    assert run.err == (
+        "nashra: error: 'ftp://news.example/' is not the http(s) address of a WordPress site\n"
+    )
+    assert not settings.store.path.exists()

@@ -72,10 +72,7 @@ class WordPressClient:
         sleep: Sleep = asyncio.sleep,
         per_page: int = PER_PAGE,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise WordPressError(f"{url!r} is not an http(s) URL of a WordPress site")
-        self.site = url if url.endswith("/") else url + "/"
+        self.site = site_url(url)
         self.options = options
         self.requests = 0
         self.per_page = per_page  # WordPress allows 1 to 100
@@ -230,6 +227,15 @@ class WordPressClient:
                 )
             target, query = location, {}
         raise WordPressError(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+
+def site_url(url: str) -> str:
+    """A WordPress site's address as nashra keeps it (with its final ``/``); an error if it is
+    no http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise WordPressError(f"{url!r} is not the http(s) address of a WordPress site")
+    return url if url.endswith("/") else url + "/"
 
 
 def _checked(response: httpx.Response, ok_404: bool) -> httpx.Response:
