@@ -152,3 +152,25 @@ def test_a_site_that_is_not_wordpress(
     )
     with pytest.raises(WordPressError, match="is not a WordPress site with its REST API on"):
         sync()
+
+
+def test_a_post_leaving_while_the_ids_are_listed_does_not_remove_another(
+    settings: Settings, sync: Any, wordpress: ReplayWordPress
+) -> None:
+    """Post 6 is trashed after the listing's first page: the pages shift by one, and the
+    post that slid onto the page already read would look withdrawn; the listing is read
+    again instead."""
+    sync(per_page=5)
+    listings: list[Seen] = []
+
+    def trash_after_first_listing_page(seen: Seen) -> None:
+        if seen.query.get("_fields") == "id,categories,tags":
+            listings.append(seen)
+        if len(listings) == 2:
+            wordpress.posts = [p for p in wordpress.posts if p["id"] != 6]
+            wordpress.on_request.clear()
+
+    wordpress.on_request.append(trash_after_first_listing_page)
+    run = sync(per_page=5)
+    assert set(articles(settings)) == ids(BEFORE - {6})
+    assert run.summary.counts["removed"] == 1

@@ -41,6 +41,7 @@ EMBED = "author,wp:featuredmedia,wp:term"
 MAX_BACKOFF = 60.0
 MAX_RETRY_AFTER = 300.0
 MAX_REDIRECTS = 5
+LISTING_ATTEMPTS = 3  # listings of the public ids, when posts come and go meanwhile
 TOO_MANY_REQUESTS = 429  # retried like a 5xx, after its Retry-After
 
 
@@ -115,8 +116,28 @@ class WordPressClient:
         return PostsPage(posts, _header_int(response, "X-WP-Total"), _total_pages(response))
 
     async def public_posts(self) -> dict[int, frozenset[int]]:
-        """Every published post's id, with the ids of its categories and tags (``_fields``)."""
+        """Every published post's id, with the ids of its categories and tags (``_fields``).
+
+        Read again (up to :data:`LISTING_ATTEMPTS` times) if the number of posts
+        changed while it was paged: a post leaving public view shifts the pages,
+        and a public post missed here would be taken for one that left.
+        """
+        for _ in range(LISTING_ATTEMPTS - 1):
+            found, steady = await self._public_posts()
+            if steady:
+                return found
+        found, steady = await self._public_posts()
+        if not steady:
+            raise WordPressError(
+                f"{self.site}: the list of published posts changed while it was read, "
+                f"{LISTING_ATTEMPTS} times; try again"
+            )
+        return found
+
+    async def _public_posts(self) -> tuple[dict[int, frozenset[int]], bool]:
+        """One listing, and whether its total stayed the same from its first page to its last."""
         found: dict[int, frozenset[int]] = {}
+        totals: set[int] = set()
         page, pages = 1, 1
         while page <= pages:
             params = {
@@ -134,9 +155,10 @@ class WordPressClient:
                 ):
                     raise WordPressError(f"{response.url}: a malformed post: {item!r:.80}")
                 found[item["id"]] = frozenset(terms)
+            totals.add(_header_int(response, "X-WP-Total"))
             pages = _total_pages(response)
             page += 1
-        return found
+        return found, len(totals) == 1 and len(found) in totals
 
     async def term_ids(self, taxonomy: str, slugs: Collection[str]) -> set[int]:
         """The ids of the ``categories`` or ``tags`` with these (decoded) slugs."""
