@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Never
 
 from tqdm import tqdm
@@ -130,6 +131,8 @@ class WordPressSync:
             cursor = await self._changes(cursor, full, summary)
             if not self.stopping():
                 await self._removals(cursor, full, summary)
+        except SyncStopped:
+            pass  # a signal during a wait to retry: that page is given up, the store as before it
         finally:
             summary.requests = self.client.requests - requests_before
             summary.seconds = time.perf_counter() - started
@@ -242,6 +245,19 @@ class WordPressSync:
         return valid.article
 
 
+class SyncStopped(Exception):
+    """A signal came while the sync waited to retry a request."""
+
+
+async def _pause_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` before a retry (a ``Retry-After`` may say minutes), unless a signal
+    comes first: then :class:`SyncStopped`, rather than make the person wait."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    if stop.is_set():
+        raise SyncStopped
+
+
 async def sync_site(
     url: str,
     store: Store,
@@ -254,14 +270,15 @@ async def sync_site(
     """Sync once, or every ``every`` seconds until SIGINT or SIGTERM; each round's line is
     reported, and the last round's summary returned.
 
-    A signal lets the page being read finish and commit, then the sync ends.
+    A signal lets the page being read finish and commit, then the sync ends; one that
+    comes while a request waits to be retried ends it at once, that page not written.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for number in signals:
         loop.add_signal_handler(number, stop.set)
-    client = WordPressClient(url, settings.wordpress)
+    client = WordPressClient(url, settings.wordpress, sleep=partial(_pause_unless_stopped, stop))
     try:
         sync = WordPressSync(client, store, settings, report, stopping=stop.is_set)
         summary = await sync.run(full=full)

@@ -124,3 +124,29 @@ def test_a_url_that_is_no_site_address_is_refused_before_the_store_is_made(
         "nashra: error: 'ftp://news.example/' is not the http(s) address of a WordPress site\n"
     )
     assert not settings.store.path.exists()
+
+
+def test_sigterm_during_a_long_retry_after_ends_the_sync_at_once(
+    config_file: Path, wordpress: ReplayWordPress
+) -> None:
+    wordpress.fail(
+        lambda path, query: "_embed" in query, status=503, headers={"Retry-After": "300"}
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feeds.cli", "sync", "wordpress", wordpress.url,
+         "--config", str(config_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not any("_embed" in s.query for s in wordpress.post_requests()):
+            assert time.monotonic() < deadline, "no request for a page"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)  # not the 300 s of Retry-After
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, err
+    found = SUMMARY.fullmatch(out.strip())
+    assert found and found[1] == "0", out
