@@ -15,7 +15,9 @@ from lxml import etree
 
 from feeds.config.settings import Settings
 from tests.support.commands import Nashra
+from tests.support.config import MakeConfig
 from tests.support.live import Serve, free_port
+from tests.wordpress.conftest import CATEGORIES, WORDPRESS
 from tests.wordpress.replay import ReplayWordPress
 
 SUMMARY = re.compile(
@@ -150,3 +152,29 @@ def test_sigterm_during_a_long_retry_after_ends_the_sync_at_once(
     assert process.returncode == 0, err
     found = SUMMARY.fullmatch(out.strip())
     assert found and found[1] == "0", out
+
+
+def test_sigint_lets_the_page_being_read_finish_and_be_written(
+    make_config: MakeConfig, wordpress: ReplayWordPress
+) -> None:
+    config = make_config(categories=CATEGORIES, wordpress={**WORDPRESS, "timeout": 30})
+    wordpress.fail(lambda path, query: "_embed" in query, delay=1.5)  # a slow page
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feeds.cli", "sync", "wordpress", wordpress.url,
+         "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not any("_embed" in s.query for s in wordpress.post_requests()):
+            assert time.monotonic() < deadline, "no request for a page"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)  # while the page is on its way
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, err
+    found = SUMMARY.fullmatch(out.strip())
+    assert found and found[1] == "21", out  # the page, written
+    assert not any(s.query.get("_fields") == "id,categories,tags" for s in wordpress.seen)
