@@ -72,7 +72,8 @@ def compress(body: bytes, encoding: Encoding) -> bytes:
     """``body`` in a content coding other than identity, as every feed is sent in it."""
     if encoding == "gzip":
         return gzip.compress(body, 6, mtime=0)
-    return brotli.compress(body, quality=5)
+    encoded: bytes = brotli.compress(body, quality=5)
+    return encoded
 
 
 class FeedCache:
