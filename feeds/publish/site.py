@@ -43,8 +43,9 @@ from store.protocol import Store
 
 INDEX = "index.html"
 FEEDS = "feeds"  # the directory of /feeds/
-#: each content coding nginx may send, and the suffix of its file
-ENCODED: tuple[tuple[Encoding, str], ...] = (("identity", ""), ("gzip", ".gz"), ("br", ".br"))
+#: each content coding nginx may send, and the suffix of its file; the plain file is
+#: replaced last, so that once it is new, its compressed forms are too
+ENCODED: tuple[tuple[Encoding, str], ...] = (("br", ".br"), ("gzip", ".gz"), ("identity", ""))
 
 
 @dataclass(frozen=True, slots=True)
