@@ -15,11 +15,12 @@ gzip and brotli bytes), the index page by
 =============================  =====================================
 
 and beside each file its ``.gz`` and ``.br`` (what nginx's ``gzip_static``
-and ``brotli_static`` send). A feed's files are given its last change as
-their modification time, so nginx's ``Last-Modified`` names it as the
-server's does; they are only written again when the feed's state moved
-(its version, or a self-timed change that came), and then only the files
-whose bytes differ (:mod:`feeds.publish.files`).
+and ``brotli_static`` send). A feed's files are dated with the second of
+its last change, so nginx's ``Last-Modified`` names that second (``nashra
+serve`` names the next one, never sending a date later than its ``Date``
+either). A feed is rendered again only when its state moved (its version,
+or a self-timed change that came), and then only the files whose bytes
+differ are replaced (:mod:`feeds.publish.files`).
 """
 
 from __future__ import annotations
