@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
+import lxml.html
 import pytest
 from starlette.testclient import TestClient
 
@@ -116,3 +117,20 @@ def test_nginx_answers_cors_preflights_and_hides_files_being_written(
     assert "access-control-allow-methods" not in httpx.get(nginx + "/feeds/all.json").headers
     (site / "feeds" / ".all.rss.99.tmp").write_bytes(b"half a feed")
     assert httpx.get(nginx + "/feeds/.all.rss.99.tmp").status_code == 404
+
+
+def test_every_link_of_the_index_and_the_pages_works_on_the_static_site(
+    settings: Settings, nginx: str
+) -> None:
+    """The pages link to nashra's URLs by the site's absolute link: each is a file nginx has."""
+    pages = ["/", *(f"/feeds/{key}.html" for key in feed_specs(settings))]
+    links: set[str] = set()
+    for page in pages:
+        html = lxml.html.fromstring(httpx.get(nginx + page).content)
+        links.update(str(href) for href in html.xpath("//a/@href | //link/@href"))
+    # nashra's own URLs: /feeds/… and /feeds.opml (the entries link to the articles)
+    ours = {link for link in links if link.startswith(settings.site.link + "feeds")}
+    assert len(ours) > 30 and "https://news.example/feeds.opml" in ours
+    for link in sorted(ours):
+        path = "/" + link.removeprefix(settings.site.link)
+        assert httpx.get(nginx + path).status_code == 200, link
