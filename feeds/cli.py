@@ -25,7 +25,11 @@ from feeds.ingest.sources.jsonl import JsonLinesSource
 from feeds.ingest.sources.wordpress import site_url
 from feeds.ingest.sources.wxr import WxrSource
 from feeds.ingest.wordpress_sync import sync_site
+from feeds.model.spec import feed_specs
 from feeds.notify.sinks import register_sinks
+from feeds.publish.site import PublishRound, StaticSite
+from feeds.publish.watcher import keep_current
+from store.clock import system_clock
 from store.errors import NashraError
 from store.protocol import Store
 from store.sqlite.store import SQLiteStore
@@ -175,6 +179,23 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("target", metavar="FILE", help="the new file (never overwritten)")
     backup.set_defaults(run=_backup)
 
+    publish = commands.add_parser(
+        "publish",
+        parents=[common],
+        help="write the feeds as static files, for a web server to serve",
+        description="Write every feed in every format (with .gz and .br beside each), the "
+        "feed pages, the index page and the OPML lists to DIR, byte-identical to what "
+        "nashra serve sends; each file replaced atomically, and only if its bytes changed.",
+    )
+    publish.add_argument("directory", metavar="DIR", type=Path, help="the site's root directory")
+    publish.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep DIR current: publish every commit by any process, and every embargo "
+        "end and breaking expiry, within a second; until SIGINT or SIGTERM",
+    )
+    publish.set_defaults(run=_publish)
+
     token = commands.add_parser(
         "token", help="manage publishing API tokens", description="Manage publishing API tokens."
     )
@@ -275,6 +296,32 @@ async def _backup_async(settings: Settings, target: Path) -> int:
         await store.close()
     print(f"backed up {settings.store.path} to {target}")
     return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_publish_async(settings, args.directory, watch=args.watch))
+
+
+async def _publish_async(settings: Settings, directory: Path, *, watch: bool) -> int:
+    store = await SQLiteStore.open(settings.store.path)
+    try:
+        site = StaticSite(directory, settings, feed_specs(settings), store, system_clock)
+        if watch:
+            await keep_current(site, store, system_clock, _report_round, _complain)
+        else:
+            _report_round(await site.publish())
+    finally:
+        await store.close()
+    return 0
+
+
+def _report_round(done: PublishRound) -> None:
+    print(done.line(), flush=True)
+
+
+def _complain(message: str) -> None:
+    print(f"nashra: {message}", file=sys.stderr, flush=True)
 
 
 def _token_create(args: argparse.Namespace) -> int:

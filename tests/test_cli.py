@@ -26,9 +26,10 @@ from tests.support.store import run
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ([], ["serve", "import"]),
+        ([], ["serve", "import", "publish"]),
         (["serve"], ["--config", "--db", "--host", "--port", "--workers", "NASHRA_CONFIG"]),
         (["import"], ["FILE", "--config", "--db", "--skip-invalid", "standard input"]),
+        (["publish"], ["DIR", "--config", "--db", "--watch", "SIGTERM", "atomically"]),
     ],
 )
 def test_help_is_complete(
@@ -119,7 +120,7 @@ FAULTS: dict[str, tuple[Callable[[Path], object], str]] = {
 }
 
 
-@pytest.mark.parametrize("command", ["serve", "import"])
+@pytest.mark.parametrize("command", ["serve", "import", "publish"])
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_store_that_cannot_be_served_stops_every_command_with_one_line_touching_nothing(
     command: str, fault: str, tmp_path: Path, make_config: MakeConfig
@@ -142,7 +143,7 @@ def test_a_store_that_cannot_be_served_stops_every_command_with_one_line_touchin
     assert words in lines[0]
 
 
-@pytest.mark.parametrize("command", ["serve", "import"])
+@pytest.mark.parametrize("command", ["serve", "import", "publish"])
 def test_a_store_directory_that_cannot_be_made_is_one_line(
     command: str, tmp_path: Path, make_config: MakeConfig
 ) -> None:
@@ -160,6 +161,8 @@ def _command(command: str, config: Path, tmp_path: Path) -> list[str]:
     start = [sys.executable, "-m", "feeds.cli", command, "--config", str(config)]
     if command == "serve":
         return [*start, "--port", str(free_port()), "--workers", "2"]
+    if command == "publish":
+        return [*start, str(tmp_path / "site"), "--watch"]
     data = tmp_path / "one.jsonl"
     data.write_text(json.dumps(record(1)) + "\n", encoding="utf-8")
     return [*start, str(data)]

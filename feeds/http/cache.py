@@ -64,12 +64,16 @@ class RenderedFeed:
         if encoding == "identity":
             return self.body
         if encoding not in self._encoded:
-            self._encoded[encoding] = (
-                gzip.compress(self.body, 6, mtime=0)
-                if encoding == "gzip"
-                else brotli.compress(self.body, quality=5)
-            )
+            self._encoded[encoding] = compress(self.body, encoding)
         return self._encoded[encoding]
+
+
+def compress(body: bytes, encoding: Encoding) -> bytes:
+    """``body`` in a content coding other than identity, as every feed is sent in it."""
+    if encoding == "gzip":
+        return gzip.compress(body, 6, mtime=0)
+    encoded: bytes = brotli.compress(body, quality=5)
+    return encoded
 
 
 class FeedCache:

@@ -24,6 +24,7 @@ from tests.bench.cold import measure_cold
 from tests.bench.config import write_config
 from tests.bench.ingest import ImportFailed, run_import
 from tests.bench.load import pick_tool, run_load
+from tests.bench.publish import PublishFailed, measure_publish
 from tests.bench.pyload import LoadFailed
 from tests.bench.report import BenchResult, CaseRun, table, write_json
 from tests.bench.results import LoadOptions
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="nashra-bench-") as work:
             result = run(args, Path(work))
-    except (ImportFailed, ServerFailed, CaseError, LoadFailed, WrkFailed) as error:
+    except (ImportFailed, ServerFailed, CaseError, LoadFailed, WrkFailed, PublishFailed) as error:
         print(f"bench: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -62,13 +63,16 @@ def run(args: argparse.Namespace, work: Path) -> BenchResult:
     print(f"importing {articles.count:,} articles from {articles.path}", file=sys.stderr)
     imported = run_import(nashra, config, db, articles.path, work / "import.log")
     pinned = args.pin and _can_pin()
-    command = ServeCommand(nashra, config, db, args.workers, SERVER_CPU if pinned else "")
-    cold = measure_cold(command, cold_feeds(articles.categories), args.cold_runs, work)
     options = _load_options(args, work, pinned)
-    result = BenchResult(
-        _settings(args, articles.count, options), imported, cold, failures=list(cold.failures)
-    )
-    _load(command, options, list(articles.categories), result, work / "serve-load.log")
+    result = BenchResult(_settings(args, articles.count, options), imported)
+    if args.only in ("all", "serve"):
+        command = ServeCommand(nashra, config, db, args.workers, SERVER_CPU if pinned else "")
+        result.cold = measure_cold(command, cold_feeds(articles.categories), args.cold_runs, work)
+        result.failures += result.cold.failures
+        _load(command, options, list(articles.categories), result, work / "serve-load.log")
+    if args.only in ("all", "publish"):
+        print("publish: every feed, again, then --watch idle", file=sys.stderr, flush=True)
+        result.published = measure_publish(nashra, config, db, work)
     result.server_trouble = [
         line for log in sorted(work.glob("serve-*.log")) for line in trouble(log)
     ]
@@ -174,6 +178,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"run the server on CPU {SERVER_CPU} (taskset -c {SERVER_CPU}) and the load on CPU "
         f"{LOAD_CPU}, when taskset exists and there are two CPUs or more (default: no pinning)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "serve", "publish"),
+        default="all",
+        help="after the import, run only the serve cases (cold renders and load) or only "
+        "the publish ones (nashra publish of every feed, and --watch idle CPU); default: all",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     return parser

@@ -11,6 +11,7 @@ from typing import Any
 from tests.bench.cases import Case
 from tests.bench.cold import ColdResult
 from tests.bench.ingest import ImportResult
+from tests.bench.publish import PublishResult
 from tests.bench.results import LoadResult
 
 
@@ -26,8 +27,9 @@ class BenchResult:
 
     settings: dict[str, Any]
     imported: ImportResult
-    cold: ColdResult
+    cold: ColdResult | None = None  # None when only the publish cases ran
     cases: list[CaseRun] = field(default_factory=list)
+    published: PublishResult | None = None  # None when only the serve cases ran
     peak_rss_mib: float = 0.0
     server_processes: int = 0
     #: lines of the server logs that report errors or warnings
@@ -47,17 +49,39 @@ def table(result: BenchResult) -> str:
             _header(result.settings),
             "",
             *_import_lines(result.imported, result.settings["articles"]),
-            "",
-            *_cold_lines(result.cold),
-            "",
-            *_load_lines(result.cases),
-            "",
-            f"Server peak RSS: {result.peak_rss_mib:.1f} MiB "
-            f"(VmHWM summed over {result.server_processes} process(es), after the load)",
-            *_trouble_lines(result.server_trouble),
+            *(_serve_lines(result) if result.cold is not None else []),
+            *(_publish_lines(result.published) if result.published is not None else []),
             *(f"FAILED: {failure}" for failure in result.failures),
         ]
     )
+
+
+def _serve_lines(result: BenchResult) -> list[str]:
+    assert result.cold is not None
+    return [
+        "",
+        *_cold_lines(result.cold),
+        "",
+        *_load_lines(result.cases),
+        "",
+        f"Server peak RSS: {result.peak_rss_mib:.1f} MiB "
+        f"(VmHWM summed over {result.server_processes} process(es), after the load)",
+        *_trouble_lines(result.server_trouble),
+    ]
+
+
+def _publish_lines(published: PublishResult) -> list[str]:
+    first, again = published.first, published.again
+    return [
+        "",
+        f"Publish (nashra publish DIR; {published.site_mib:.1f} MiB of files)",
+        f"  into an empty directory: {first.seconds:.2f} s ({first.wall_s:.2f} s wall with "
+        f"start-up), {first.files_written} files written",
+        f"  again, nothing changed:  {again.seconds:.2f} s ({again.wall_s:.2f} s wall), "
+        f"{again.files_written} written, {again.files_unchanged} unchanged",
+        f"  --watch idle: {published.idle_cpu_percent:.2f} % of one CPU over "
+        f"{published.idle_s:.0f} s (/proc/PID/stat user + system)",
+    ]
 
 
 def _header(settings: dict[str, Any]) -> str:
