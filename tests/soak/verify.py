@@ -124,8 +124,7 @@ def feed_problems(
             record = expected.record
             where = f"{article_id} in {feed}.{extension}"
             if record is None or feed not in feeds_of(record):
-                link = f"https://news.example/soak/{article_id.removeprefix('soak-')}/"
-                if link in by_link:
+                if expected.link in by_link:
                     why = "deleted" if record is None else "moved out"
                     problems.append(f"{where}: {why}, yet shown")
                 continue

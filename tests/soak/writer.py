@@ -40,6 +40,7 @@ CATEGORIES = {
 class Expected:
     """An article as its last acknowledged write left it; ``record`` None once deleted."""
 
+    link: str
     record: dict[str, Any] | None
     version: int
 
@@ -119,13 +120,13 @@ class Writer:
             return
         assert expected.record is not None
         feeds = response.json().get("feeds") if response.status_code == 200 else None
-        self.ledger.articles[article_id] = Expected(None, expected.version + 1)
+        self.ledger.articles[article_id] = Expected(expected.link, None, expected.version + 1)
         self._changed(feeds or feeds_of(expected.record))
 
     def _acknowledged(
         self, article_id: str, stored: dict[str, Any], version: int, feeds: dict[str, Any]
     ) -> None:
-        self.ledger.articles[article_id] = Expected(stored, version)
+        self.ledger.articles[article_id] = Expected(stored["link"], stored, version)
         self._changed(feeds)
 
     def _changed(self, feeds: Any) -> None:
