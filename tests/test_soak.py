@@ -42,8 +42,7 @@ def test_a_wrong_soak_seconds_is_one_line_and_status_2() -> None:
     )
     assert run.returncode == 2
     assert run.stderr == (
-        "soak: error: SOAK_SECONDS must be a number of seconds from 5 to 86400, "
-        "not 'two minutes'\n"
+        "soak: error: SOAK_SECONDS must be a number of seconds from 5 to 86400, not 'two minutes'\n"
     )
     assert run.stdout == ""
 

@@ -161,7 +161,6 @@ def _check_hub(soak: Soak, hub: Hub) -> None:
     def missing(pings: list[Ping]) -> set[str]:
         return topics - {p.topic for p in pings if p.ok and p.at >= back}
 
-    waited = time.monotonic()
     pings = hub.wait_for(lambda pings: not missing(pings), HUB_WAIT)
     soak.hub_pings = len(pings)
     if left := missing(pings):
@@ -169,8 +168,12 @@ def _check_hub(soak: Soak, hub: Hub) -> None:
             f"the hub never heard, after its outage, of {len(left)} topics changed meanwhile: "
             + ", ".join(sorted(left)[:5])
         )
-    else:
-        soak.hub_wait = time.monotonic() - waited
+    elif topics:
+        heard = {}
+        for ping in pings:
+            if ping.ok and ping.at >= back and ping.topic in topics:
+                heard.setdefault(ping.topic, ping.at)
+        soak.hub_heard_after = max(heard.values()) - back
 
 
 def _check_imported(soak: Soak, server: LiveServer) -> None:

@@ -22,7 +22,7 @@ class Soak:
     start: float  # monotonic moment the load began
     kill_window: float
     hub_feeds: int = 0  # feeds changed while the hub was down
-    hub_wait: float | None = None  # seconds after the load until the hub had heard of them all
+    hub_heard_after: float | None = None  # seconds from the hub's return until it heard of all
     hub_pings: int = 0
     checked_placements: int = 0
     log_trouble: list[str] = field(default_factory=list)
@@ -50,12 +50,19 @@ def summary(soak: Soak) -> str:
         for k in kills
     )
     lines.append(f"  kills {len(kills)} (at → worker back after): {restarts}")
+    near = [a for a in out.answers if a.failed]
+    lines.append(
+        f"  failed requests (5xx or no answer): {len(near)}, "
+        f"{len(near) - len(out.failures_outside([k.at for k in kills], soak.kill_window))} "
+        f"of them within {soak.kill_window:g} s of a kill"
+    )
     trouble = soak.trouble
     if trouble.hub_down is not None and trouble.hub_up is not None:
-        wait = f"{soak.hub_wait:.1f} s" if soak.hub_wait is not None else "never"
+        heard = soak.hub_heard_after
+        wait = "never" if heard is None else f"{heard:.1f} s after it came back"
         lines.append(
             f"  hub down {trouble.hub_down - soak.start:.0f}s–{trouble.hub_up - soak.start:.0f}s; "
-            f"{soak.hub_feeds} feeds changed meanwhile, all heard of {wait} after the load; "
+            f"{soak.hub_feeds} feeds changed meanwhile, all heard of {wait}; "
             f"{soak.hub_pings:,} pings in all"
         )
     lines.append(f"  import: exit {trouble.import_code}, {trouble.import_seconds:.1f} s: "
