@@ -27,7 +27,7 @@ from tests.soak.outcomes import Outcomes
 from tests.soak.plan import Plan, PlanError, make_plan, seconds_from_environment
 from tests.soak.readers import read_feeds
 from tests.soak.report import Soak, summary
-from tests.soak.setup import SECRET, SITE, imported_id, write_config, write_import
+from tests.soak.files import SECRET, SITE, imported_id, write_config, write_import
 from tests.soak.writer import Writer
 from tests.support.config import BASE
 from tests.support.hub import Hub, Ping
