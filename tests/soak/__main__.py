@@ -23,11 +23,11 @@ import httpx2 as httpx
 
 from tests.bench.server import trouble as log_trouble
 from tests.soak import memory, processes, trouble, verify
+from tests.soak.files import SECRET, SITE, imported_id, write_config, write_import
 from tests.soak.outcomes import Outcomes
 from tests.soak.plan import Plan, PlanError, make_plan, seconds_from_environment
 from tests.soak.readers import read_feeds
 from tests.soak.report import Soak, summary
-from tests.soak.files import SECRET, SITE, imported_id, write_config, write_import
 from tests.soak.writer import Writer
 from tests.support.config import BASE
 from tests.support.hub import Hub, Ping
@@ -93,8 +93,12 @@ async def _soak(plan: Plan, server: LiveServer, hub: Hub, config: Path, records:
     ]
     loading = asyncio.gather(*load)
     down_for = plan.hub_up - plan.hub_down
+
+    def kill() -> Awaitable[None]:
+        return trouble.kill_a_worker(server, WORKERS, writer.writing, happened)
+
     events: list[tuple[float, Callable[[], Awaitable[None]]]] = [
-        *((at, lambda: trouble.kill_a_worker(server, WORKERS, happened)) for at in plan.kills),
+        *((at, kill) for at in plan.kills),
         (plan.hub_down, lambda: trouble.hub_outage(hub, down_for, happened)),
         (plan.import_at, lambda: trouble.run_import(config, records, happened)),
     ]
@@ -143,7 +147,7 @@ def _check(soak: Soak, server: LiveServer, hub: Hub) -> None:
     soak.checked_placements = checked
     for problem in [*problems, *placed][:20]:
         fail(problem)
-    for pid, growth in soak.memory.grown().items():
+    for pid, growth in soak.memory.grown(soak.settled()).items():
         fail(f"process {pid} grew {growth:+.0%} past its warm-up (bound +{memory.GROWTH:.0%})")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.soak.memory import GROWTH, Memory
+from tests.soak.memory import GROWTH, SETTLE, WARM_UP, Memory
 from tests.soak.outcomes import Outcomes
 from tests.soak.plan import Plan
 from tests.soak.trouble import Trouble
@@ -28,6 +28,11 @@ class Soak:
     log_trouble: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
+    def settled(self) -> float:
+        """The monotonic moment the warm-up ended (see :mod:`tests.soak.memory`)."""
+        end = self.trouble.import_window[1] if self.trouble.import_window else self.start
+        return max(self.start + WARM_UP * self.seconds, end + SETTLE)
+
 
 def summary(soak: Soak) -> str:
     out = soak.outcomes
@@ -43,6 +48,11 @@ def summary(soak: Soak) -> str:
         f"  writes acknowledged {ledger.acknowledged:,} ({len(ledger.articles):,} articles, "
         f"{live:,} live, {len(ledger.articles) - live:,} deleted), {ledger.retried} retries; "
         f"{soak.checked_placements:,} feed placements checked"
+    )
+    lost = ledger.lost_answers
+    lines.append(
+        f"  writes whose answer a kill lost: {len(lost)} ({sum(lost)} had been written, "
+        f"{len(lost) - sum(lost)} not), each then acknowledged"
     )
     kills = soak.trouble.kills
     restarts = ", ".join(
@@ -67,7 +77,7 @@ def summary(soak: Soak) -> str:
         )
     lines.append(f"  import: exit {trouble.import_code}, {trouble.import_seconds:.1f} s: "
                  f"{trouble.import_line}")  # fmt: skip
-    lines += _memory_lines(soak.memory)
+    lines += _memory_lines(soak.memory, soak.settled(), soak.start)
     for line in soak.log_trouble[:10]:
         lines.append(f"  server log: {line}")
     verdict = "FAIL" if soak.failures else "PASS"
@@ -76,12 +86,12 @@ def summary(soak: Soak) -> str:
     return "\n".join(lines)
 
 
-def _memory_lines(memory: Memory) -> list[str]:
+def _memory_lines(memory: Memory, settled: float, start: float) -> list[str]:
     first, last = memory.total_kib(0), memory.total_kib(-1)
     lines = [f"  memory, master and workers: {first / 1024:.0f} MiB at start, "
-             f"{last / 1024:.0f} MiB at end"]  # fmt: skip
+             f"{last / 1024:.0f} MiB at end; trends past {settled - start:.0f} s:"]  # fmt: skip
     for pid, series in memory.series.items():
-        thirds = series.thirds()
+        thirds = series.thirds(settled)
         if thirds is None:
             continue
         low, high = thirds

@@ -8,6 +8,7 @@ shows there), and the other slot is killed and restarted again and again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.soak import processes
+from tests.soak.writer import ADDRESS
 from tests.support.hub import Hub
 from tests.support.live import LiveServer
 
 RESTART_TIMEOUT = 30.0  # seconds for the master to replace a killed worker
+WAIT_FOR_WRITE = 3.0  # seconds a kill waits for the worker to be serving a write
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +45,29 @@ class Trouble:
     import_window: tuple[float, float] | None = None
 
 
-async def kill_a_worker(server: LiveServer, workers: int, trouble: Trouble) -> None:
-    """SIGKILL the younger worker, then wait for the master to have ``workers`` started again."""
+async def kill_a_worker(
+    server: LiveServer, workers: int, writing: asyncio.Event, trouble: Trouble
+) -> None:
+    """SIGKILL the younger worker, then wait for the master to have ``workers`` started again.
+
+    The kill waits (up to :data:`WAIT_FOR_WRITE` s) for a moment the younger
+    worker is serving a write: the CMS then never hears whether it was
+    written, the hardest case for "every acknowledged write is kept".
+    """
     alive = processes.workers(server.pid)
     if len(alive) < workers:
         return  # still replacing the last one: not a fair moment
     victim = max(alive, key=processes.started)
+    port = int(server.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + WAIT_FOR_WRITE
+    while time.monotonic() < deadline:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(writing.wait(), deadline - time.monotonic())
+        await asyncio.sleep(0.002)  # the request on its way
+        if processes.serving([victim], port, ADDRESS) == victim:
+            break
+        while writing.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
     started_before = server.started()
     os.kill(victim, signal.SIGKILL)
     at = time.monotonic()

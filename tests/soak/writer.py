@@ -23,6 +23,7 @@ from tests.soak.outcomes import Outcomes
 from tests.support import builders
 
 TIMEOUT = 10.0
+ADDRESS = "127.0.0.2"  # the CMS's own loopback address
 RETRY_PAUSE = 0.2
 MAX_TRIES = 50  # 10 s of retries: longer than any restart
 PAUSE = (0.05, 0.25)  # seconds between two writes
@@ -53,6 +54,8 @@ class Ledger:
     acknowledged: int = 0
     retried: int = 0
     rejected: list[str] = field(default_factory=list)  # a 4xx to a valid write: a bug
+    #: writes whose answer a kill lost, then acknowledged: whether the lost try had written
+    lost_answers: list[bool] = field(default_factory=list)
     changes: list[tuple[float, frozenset[str]]] = field(default_factory=list)
 
     def live(self) -> list[str]:
@@ -72,9 +75,17 @@ class Writer:
         self.rng = random.Random(seed)
         self.serial = 0
         self.last_updated = datetime.now(UTC)
+        self.writing = asyncio.Event()  # set while a write is on its way
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(base_url=self.base, timeout=TIMEOUT) as client:
+        # A connection of its own for each write (as many CMSes do), so that
+        # writes land on either worker; from an address of its own, so that
+        # the worker serving one can be found (trouble.kill_a_worker).
+        transport = httpx.AsyncHTTPTransport(local_address=ADDRESS)
+        headers = {**self.auth, "Connection": "close"}
+        async with httpx.AsyncClient(
+            base_url=self.base, timeout=TIMEOUT, transport=transport, headers=headers
+        ) as client:
             while not stop.is_set():
                 await self._one_write(client)
                 await asyncio.sleep(self.rng.uniform(*PAUSE))
@@ -146,13 +157,19 @@ class Writer:
         """The acknowledged answer, after retries; None if the write was refused (recorded)."""
         lost = False  # an earlier try may have been written without its answer arriving
         for _ in range(MAX_TRIES):
+            self.writing.set()  # a kill may come now (see trouble.kill_a_worker)
             try:
-                response = await client.request(method, path, json=body, headers=self.auth)
+                response = await client.request(method, path, json=body)
             except httpx.TransportError as error:
                 self.outcomes.add("api", path, type(error).__name__)
-            else:
+                response = None
+            finally:
+                self.writing.clear()
+            if response is not None:
                 self.outcomes.add("api", path, response.status_code)
                 if response.status_code in ok or (gone_ok and lost and response.status_code == 404):
+                    if lost:
+                        self.ledger.lost_answers.append(_done_before(response))
                     return response
                 if response.status_code < 500:
                     self.ledger.rejected.append(
@@ -206,6 +223,15 @@ class Writer:
             categories=categories,
             breaking=rng.random() < 0.15,
         )
+
+
+def _done_before(response: httpx.Response) -> bool:
+    """Whether the acknowledgement of a retried write says an earlier try had done it."""
+    if response.status_code == 404:
+        return True  # a DELETE: the lost try deleted it
+    body = response.json()
+    answers = body.get("articles", [body])
+    return all(answer["outcome"] == "unchanged" for answer in answers)
 
 
 def _rfc3339_us(moment: datetime, offset: str) -> str:
