@@ -9,7 +9,7 @@ grows by a step, some 15 MiB, once the import's articles reach its feeds,
 and a step is not a leak. The bound: RSS is flat once every feed has been
 rendered in every format and encoding; a leak of even 1 KiB per request
 adds tens of MiB to a worker of 55 to 75 MiB within a minute, far past
-20 % (+54 % in 40 s, tried), while a healthy worker drifts by a few percent.
+20 % (+42 % in 40 s, tried), while a healthy worker drifts by a few percent.
 """
 
 from __future__ import annotations
