@@ -8,7 +8,7 @@ DEMO_CONFIG := config/demo.toml
 # The exact versions installed into .venv; `make lock` regenerates it.
 LOCK := constraints.txt
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench soak lock clean
 
 # Depends on the lock too: editing constraints.txt reinstalls on the next run.
 $(BIN)/nashra: pyproject.toml $(LOCK)
@@ -30,6 +30,11 @@ test: $(BIN)/nashra
 
 bench: $(BIN)/nashra
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
+
+# Two workers under load, kills and a hub outage for SOAK_SECONDS (default 120);
+# not part of `make test`. See README "Soak".
+soak: $(BIN)/nashra
+	$(BIN)/python -m tests.soak
 
 # Resolve pyproject.toml afresh (newest releases within its ranges) in a
 # throwaway venv and write what got installed to constraints.txt.
