@@ -18,6 +18,7 @@ article through ``nashra serve`` went from 1.4-1.5 ms to 1.7 ms (median).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
 import time
@@ -74,6 +75,14 @@ class transaction:
     Immediate, so the write lock is taken before the first read: what a
     transaction reads (an article's stored state, the schema version) cannot
     change before it writes.
+
+    Some errors (a full disk, out of memory, an I/O error) make SQLite roll
+    the transaction back by itself; a ``ROLLBACK`` then fails with "cannot
+    rollback - no transaction is active", which used to replace the error
+    that mattered. So the rollback is only issued while a transaction is
+    open, and a failing one never hides the error that caused it. A failed
+    ``COMMIT`` (a full disk again) leaves the transaction open: it is rolled
+    back too, so the connection is usable afterwards.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -83,4 +92,16 @@ class transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
+        else:
+            self._roll_back()
+
+    def _roll_back(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the error being raised says more
+                self.conn.execute("ROLLBACK")
