@@ -278,7 +278,6 @@ def _write_articles(conn: sqlite3.Connection, import_id: int) -> None:
         SELECT {", ".join("s." + c for c in _ARTICLE_NAMES)}
         FROM temp.decided AS d JOIN import_staging AS s ON s.import = ? AND s.seq = d.seq
         WHERE d.applies
-        ORDER BY d.seq
         ON CONFLICT (id) DO UPDATE SET
             {", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_NAMES)}
         """,
