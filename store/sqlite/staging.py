@@ -319,16 +319,29 @@ def delete_staged(conn: sqlite3.Connection, import_id: int) -> None:
 def remove_dead_imports(conn: sqlite3.Connection, path: Path) -> None:
     """Delete what dead imports left: rows of imports whose lock file is not locked.
 
-    A live import's lock cannot be taken and its rows are left alone. Runs
-    when the store is opened; cheap when there is nothing to remove.
+    A live import's lock cannot be taken and its rows are left alone; a
+    dead one's lock file goes too, even once its ``imports`` row is gone (an
+    import killed right after publishing). Runs when the store is opened;
+    cheap when there is nothing to remove (a directory listing, two reads).
     """
-    for (import_id,) in conn.execute("SELECT id FROM imports").fetchall():
+    registered = {import_id for (import_id,) in conn.execute("SELECT id FROM imports")}
+    for import_id in registered | _locked_ids(path):
         with _lock_if_dead(lock_path(path, import_id)) as dead:
             if dead:
                 discard(conn, import_id)
     for import_id in _staged_imports(conn):
         if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
             delete_staged(conn, import_id)
+
+
+def _locked_ids(path: Path) -> set[int]:
+    """The import ids of the lock files beside the store (one may outlive its ``imports`` row)."""
+    prefix = f"{path.name}-import-"
+    return {
+        int(name[len(prefix) :])
+        for name in os.listdir(path.parent)
+        if name.startswith(prefix) and name[len(prefix) :].isdigit()
+    }
 
 
 @contextlib.contextmanager
