@@ -31,6 +31,7 @@ from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
 from feeds.ingest.source import Chunk, Source
 from feeds.orphans import die_with_parent
+from store.errors import StoreError
 from store.protocol import StagedImport, Store
 from store.types import Article, Outcome, Prepared
 
@@ -98,13 +99,18 @@ async def import_records(
     staged = await store.start_import()
     try:
         rejected = _validate(source, settings, store.preparer, staged, report, workers)
-    except BaseException:
+        if rejected and not skip_invalid:
+            await staged.discard()
+            return ImportSummary(0, 0, 0, 0, rejected, time.perf_counter() - started)
+    except BaseException as error:
         await staged.discard()
+        if isinstance(error, StoreError):
+            raise StoreError(f"{error}; nothing of this import was made visible") from error
         raise
-    if rejected and not skip_invalid:
-        await staged.discard()
-        return ImportSummary(0, 0, 0, 0, rejected, time.perf_counter() - started)
-    counts = await staged.publish()
+    try:
+        counts = await staged.publish()  # discards the import itself if it fails
+    except StoreError as error:
+        raise StoreError(f"{error}; nothing of this import was made visible") from error
     return ImportSummary(
         counts[Outcome.ADDED],
         counts[Outcome.UPDATED],
