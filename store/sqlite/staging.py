@@ -147,8 +147,9 @@ def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Out
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS decided ("
         " seq INTEGER PRIMARY KEY, outcome INTEGER NOT NULL,"
-        " applies INTEGER NOT NULL, old_pk INTEGER)"
+        " applies INTEGER NOT NULL, old_pk INTEGER, rank INTEGER)"
     )
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS written (rank INTEGER PRIMARY KEY, seq INTEGER)")
     try:
         with transaction(conn):
             if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
@@ -167,6 +168,7 @@ def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Out
             conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
     finally:
         conn.execute("DELETE FROM temp.decided")
+        conn.execute("DELETE FROM temp.written")
     return {outcome: counts.get(outcome, 0) for outcome in Outcome}
 
 
@@ -190,8 +192,9 @@ def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> 
             f"SELECT id, pk, digest, updated_us FROM articles WHERE id IN ({marks})", chunk
         ):
             current[id_] = (pk, digest, updated_us)
-    decided: list[tuple[int, int, int, int | None]] = []
+    decided: list[tuple[int, int, int, int | None, int | None]] = []
     last_written: dict[str, int] = {}  # id: index in decided of its latest written record
+    first_written: dict[str, int] = {}  # id: seq of its first: a new article's pk comes then
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
@@ -207,20 +210,22 @@ def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> 
             else:
                 stored_pk, old_digest, old_updated_us = found
                 if old_digest == digest:
-                    decided.append((seq, _CODES[Outcome.UNCHANGED], 0, None))
+                    decided.append((seq, _CODES[Outcome.UNCHANGED], 0, None, None))
                     continue
                 if updated_us < old_updated_us:
-                    decided.append((seq, _CODES[Outcome.STALE], 0, None))
+                    decided.append((seq, _CODES[Outcome.STALE], 0, None, None))
                     continue
                 outcome = Outcome.UPDATED
             last_written[id_] = len(decided)
-            decided.append((seq, _CODES[outcome], 0, stored_pk))
+            first_written.setdefault(id_, seq)
+            decided.append((seq, _CODES[outcome], 0, stored_pk, None))
             current[id_] = (stored_pk, digest, updated_us)
-    for index in last_written.values():  # only each id's last written version is stored
-        seq, code, _, stored_pk = decided[index]
-        decided[index] = (seq, code, 1, stored_pk)
+    for id_, index in last_written.items():  # only each id's last written version is stored
+        seq, code, _, stored_pk, _ = decided[index]
+        decided[index] = (seq, code, 1, stored_pk, first_written[id_])
     conn.executemany(
-        "INSERT INTO temp.decided (seq, outcome, applies, old_pk) VALUES (?, ?, ?, ?)", decided
+        "INSERT INTO temp.decided (seq, outcome, applies, old_pk, rank) VALUES (?, ?, ?, ?, ?)",
+        decided,
     )
 
 
@@ -266,8 +271,15 @@ def _write_articles(conn: sqlite3.Connection, import_id: int) -> None:
     """Copy each id's winning record into ``articles`` and its feed entries into ``feed_entries``.
 
     A new article gets the next pk, as in ``put_prepared``; a replaced one
-    keeps its pk and loses its old entries first.
+    keeps its pk and loses its old entries first. Rows are copied in the
+    order their ids were first written (``rank``), so new articles' pks come
+    in the order ``put_prepared`` gives them; ``CROSS JOIN`` keeps that
+    order the loop's, so nothing is sorted (a sorter would hold every row).
     """
+    conn.execute(
+        "INSERT INTO temp.written (rank, seq)"
+        " SELECT coalesce(rank, seq), seq FROM temp.decided WHERE applies"
+    )
     conn.execute(
         "DELETE FROM feed_entries WHERE article IN"
         " (SELECT old_pk FROM temp.decided WHERE applies AND old_pk IS NOT NULL)"
@@ -276,8 +288,8 @@ def _write_articles(conn: sqlite3.Connection, import_id: int) -> None:
         f"""
         INSERT INTO articles ({ARTICLE_COLUMNS})
         SELECT {", ".join("s." + c for c in _ARTICLE_NAMES)}
-        FROM temp.decided AS d JOIN import_staging AS s ON s.import = ? AND s.seq = d.seq
-        WHERE d.applies
+        FROM temp.written AS w CROSS JOIN import_staging AS s ON s.import = ? AND s.seq = w.seq
+        ORDER BY w.rank
         ON CONFLICT (id) DO UPDATE SET
             {", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_NAMES)}
         """,
