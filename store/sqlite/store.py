@@ -362,7 +362,9 @@ def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
-    with contextlib.suppress(sqlite3.Error):  # a full disk: the next start tries again
+    # Leftovers are invisible: a start that cannot remove them (a full disk) still serves,
+    # and the next start tries again.
+    with contextlib.suppress(sqlite3.Error, OSError):
         staging.remove_dead_imports(conn, path)
     return conn
 
