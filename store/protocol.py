@@ -23,6 +23,37 @@ class CommitWatch(Protocol):
     def close(self) -> None: ...
 
 
+class StagedImport(Protocol):
+    """An import in progress: articles staged where no feed sees them, then published at once.
+
+    Until :meth:`publish` commits, nothing of the import is visible and no
+    outbox change is queued; a process killed before that leaves only
+    invisible rows, which the store removes when it is next opened.
+    """
+
+    @property
+    def stager(self) -> Callable[[Sequence[tuple[int, Prepared]]], None]:
+        """A picklable callable that stages articles (readied by the store's ``preparer``).
+
+        Each article comes with its position in the source, unique and in
+        source order; a call is one short transaction, so it may run in
+        several worker processes at once.
+        """
+        ...
+
+    async def publish(self) -> dict[Outcome, int]:
+        """Make every staged article visible in one transaction; how many had each outcome.
+
+        Outcomes are decided as :meth:`Store.put_prepared` decides them, in
+        source order, against the store as it is when publishing.
+        """
+        ...
+
+    async def discard(self) -> None:
+        """Forget the staged articles; nothing of the import was ever visible."""
+        ...
+
+
 class Store(Protocol):
     """Articles, feed versions and the outbox of feed changes.
 
@@ -130,6 +161,10 @@ class Store(Protocol):
         existed. All or nothing: a sync stopped between two steps resumes
         from the last cursor with every article it covers written.
         """
+        ...
+
+    async def start_import(self) -> StagedImport:
+        """Register a new import; stage its articles with the :class:`StagedImport` returned."""
         ...
 
     # -- the outbox: "feed X changed", once per sink

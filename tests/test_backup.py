@@ -48,7 +48,7 @@ def test_a_backup_of_a_served_store_serves_the_same_feeds(
     assert served(config_file, copy) == original  # the same bytes and the same ETags
 
 
-def test_a_backup_during_an_import_holds_whole_batches(
+def test_a_backup_during_an_import_holds_all_of_it_or_none(
     config_file: Path, nashra: Nashra, tmp_path: Path
 ) -> None:
     records = [record(i, updated=None, content=None, image=None) for i in range(6000)]
@@ -76,7 +76,7 @@ def test_a_backup_during_an_import_holds_whole_batches(
             time.sleep(0.02)
     finally:
         assert importing.wait(timeout=60) == 0, log.read_text()
-    assert set(counts) <= {0, 2000, 4000, 6000}  # each copy holds whole batches only
+    assert set(counts) <= {0, 6000}  # each copy holds the whole import or none of it
     assert counts[-1] == 6000
 
 

@@ -1,31 +1,29 @@
 """The import pipeline: raw records in, articles in the store, a summary out.
 
-Whatever the source (:mod:`feeds.ingest.sources`), records go through the
-same two phases, never held in memory whole. First every record is decoded,
-validated and cleaned, in worker processes, and the valid articles are
-spooled to a temporary file, ready for the writer; only if that phase finds
-no invalid record (or ``skip_invalid`` is given) does the second phase write
-the spool to the store, in batches of one transaction each. So by default a
-source with any invalid record imports nothing, and a valid source of any
-size imports with flat memory.
+Whatever the source (:mod:`feeds.ingest.sources`), records are never held
+in memory whole: chunks of them go to worker processes, which decode,
+validate and clean each record and stage the valid articles in the store
+themselves (:class:`~store.protocol.StagedImport`: rows no feed shows, a
+short transaction per chunk), so validation and writing overlap on every
+core. Once every record is checked, and only if none was invalid (or
+``skip_invalid`` is given), one transaction publishes the whole import;
+otherwise the staged rows are discarded. So an import is all or nothing,
+whether it is refused, fails (a full disk) or is killed: a killed one
+leaves only invisible rows, removed when the store is next opened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import itertools
 import multiprocessing
 import os
-import pickle
 import sys
-import tempfile
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from tqdm import tqdm
 
@@ -33,10 +31,10 @@ from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
 from feeds.ingest.source import Chunk, Source
 from feeds.orphans import die_with_parent
-from store.protocol import Store
+from store.errors import StoreError
+from store.protocol import StagedImport, Store
 from store.types import Article, Outcome, Prepared
 
-BATCH = 2000
 MAX_WORKERS = 8
 PROGRESS_MIN_BYTES = 4 << 20  # a progress bar for sources of 4 MiB and more, on a terminal
 
@@ -93,16 +91,26 @@ async def import_records(
 ) -> ImportSummary:
     """Import every record of ``source``; every problem and warning goes to ``report``.
 
-    ``workers`` processes validate and clean the records (default: one per
-    CPU, but none for a source that fits in one chunk).
+    ``workers`` processes validate, clean and stage the records (default: one
+    per CPU, but none for a source that fits in one chunk). Any error (a
+    :class:`~store.errors.StoreError`, an interruption) discards the import.
     """
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as spool:
-        rejected = _validate(source, settings, store.preparer, spool, report, workers)
+    staged = await store.start_import()
+    try:
+        rejected = _validate(source, settings, store.preparer, staged, report, workers)
         if rejected and not skip_invalid:
+            await staged.discard()
             return ImportSummary(0, 0, 0, 0, rejected, time.perf_counter() - started)
-        spool.seek(0)
-        counts = await _write(store, _batches(_unspool(spool)))
+    except BaseException as error:
+        await staged.discard()
+        if isinstance(error, StoreError):
+            raise StoreError(f"{error}; nothing of this import was made visible") from error
+        raise
+    try:
+        counts = await staged.publish()  # discards the import itself if it fails
+    except StoreError as error:
+        raise StoreError(f"{error}; nothing of this import was made visible") from error
     return ImportSummary(
         counts[Outcome.ADDED],
         counts[Outcome.UPDATED],
@@ -113,24 +121,6 @@ async def import_records(
     )
 
 
-async def _write(store: Store, batches: Iterator[list[Prepared]]) -> Counter[Outcome]:
-    """Write batch after batch, reading the next from the spool while one is written.
-
-    SQLite releases the GIL while it works, so unpickling the next batch in
-    this thread overlaps with the writer thread's inserts.
-    """
-    counts: Counter[Outcome] = Counter()
-    writing: asyncio.Task[list[Outcome]] | None = None
-    for batch in batches:
-        if writing is not None:
-            counts.update(await writing)
-        writing = asyncio.create_task(store.put_prepared(batch))
-        await asyncio.sleep(0)  # let the task hand the batch to the writer thread
-    if writing is not None:
-        counts.update(await writing)
-    return counts
-
-
 @dataclass(frozen=True, slots=True)
 class _Task(Generic[Raw]):
     """What a validation worker needs besides the records: picklable, sent with each chunk."""
@@ -139,30 +129,31 @@ class _Task(Generic[Raw]):
     unit: str
     decoder: Callable[[Raw], object]
     preparer: Callable[[Article], Prepared]
+    stager: Callable[[Sequence[tuple[int, Prepared]]], None]
 
 
 def _validate(
     source: Source[Raw],
     settings: Settings,
     preparer: Callable[[Article], Prepared],
-    spool: IO[bytes],
+    staged: StagedImport,
     report: Callable[[str], None],
     workers: int | None,
 ) -> int:
-    """Check every record, spool the valid articles; the number of invalid records.
+    """Check every record, stage the valid articles; the number of invalid records.
 
     Chunks go to worker processes (decoding, validation and cleaning are
-    CPU-bound Python: threads would not help), and their results come back
-    in order, so the report and the spool read as if done in one pass. The
-    progress bar shows bytes of the source, on a terminal, for large ones.
+    CPU-bound Python: threads would not help), which stage what they
+    validated; their reports come back in order, so the report reads as if
+    done in one pass. The progress bar shows bytes of the source, on a
+    terminal, for large ones.
     """
-    task = _Task(settings, source.unit, source.decoder, preparer)
+    task = _Task(settings, source.unit, source.decoder, preparer, staged.stager)
     size = source.size
     show = size is not None and size >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
     rejected = 0
     with tqdm(total=size, unit="B", unit_scale=True, disable=not show, leave=False) as bar:
         for checked in _checked_chunks(_counted(source.chunks(), bar.update), task, workers):
-            spool.write(checked.spool)
             for message in checked.messages:
                 report(message)
             rejected += checked.rejected
@@ -179,9 +170,8 @@ def _counted(
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One chunk, checked: its valid articles spooled, its report, its rejects."""
+    """One chunk, checked (its valid articles staged): its report, its rejects."""
 
-    spool: bytes
     messages: list[str]
     rejected: int
 
@@ -212,8 +202,8 @@ def _checked_chunks(
 
 
 def _check_chunk(task: _Task[Raw], chunk: Chunk[Raw]) -> _Checked:
-    """Decode, validate and clean a chunk of records (in a worker process, or inline)."""
-    spool = io.BytesIO()
+    """Decode, validate, clean and stage a chunk of records (in a worker process, or inline)."""
+    valid_articles: list[tuple[int, Prepared]] = []
     messages: list[str] = []
     rejected = 0
     for position, raw in chunk.items:
@@ -225,28 +215,6 @@ def _check_chunk(task: _Task[Raw], chunk: Chunk[Raw]) -> _Checked:
             messages.extend(describe(where, error.record_id, p) for p in error.problems)
             continue
         messages.extend("warning: " + describe(where, valid.article.id, w) for w in valid.warnings)
-        _spool_write(spool, task.preparer(valid.article))
-    return _Checked(spool.getvalue(), messages, rejected)
-
-
-def _spool_write(spool: IO[bytes], article: Prepared) -> None:
-    """One length-prefixed pickle per article, prepared for the writer (plain tuples)."""
-    data = pickle.dumps(tuple(article), protocol=pickle.HIGHEST_PROTOCOL)
-    spool.write(len(data).to_bytes(4, "big"))
-    spool.write(data)
-
-
-def _unspool(spool: IO[bytes]) -> Iterator[Prepared]:
-    while header := spool.read(4):
-        yield Prepared(*pickle.loads(spool.read(int.from_bytes(header, "big"))))
-
-
-def _batches(articles: Iterator[Prepared]) -> Iterator[list[Prepared]]:
-    batch: list[Prepared] = []
-    for article in articles:
-        batch.append(article)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        valid_articles.append((position, task.preparer(valid.article)))
+    task.stager(valid_articles)
+    return _Checked(messages, rejected)

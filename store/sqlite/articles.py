@@ -105,7 +105,7 @@ def put_prepared(
                 for feed, published_us, expires_us in a.entries
             ],
         )
-        _bump(conn, touched, now)
+        bump(conn, touched, now)
     return outcomes
 
 
@@ -128,7 +128,7 @@ def delete_article(
         ).fetchone()
         if row is None:
             return False
-        _bump(conn, json.loads(row[0]), now)
+        bump(conn, json.loads(row[0]), now)
     return True
 
 
@@ -160,7 +160,7 @@ def _stored_state(
     return state
 
 
-def _bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:
+def bump(conn: sqlite3.Connection, feeds: Iterable[str], now: datetime) -> None:
     """New versions for ``feeds``, a change queued for each registered sink, old expiries purged.
 
     Expired breaking entries are deleted here so that the breaking feed's

@@ -18,6 +18,7 @@ article through ``nashra serve`` went from 1.4-1.5 ms to 1.7 ms (median).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
 import time
@@ -77,6 +78,14 @@ class transaction:
 
     Within another ``transaction`` it does nothing: the outer one commits
     or rolls back the whole, so several writes can make one transaction.
+
+    Some errors (a full disk, out of memory, an I/O error) make SQLite roll
+    the transaction back by itself; a ``ROLLBACK`` then fails with "cannot
+    rollback - no transaction is active", which used to replace the error
+    that mattered. So the rollback is only issued while a transaction is
+    open, and a failing one never hides the error that caused it. A failed
+    ``COMMIT`` (a full disk again) leaves the transaction open: it is rolled
+    back too, so the connection is usable afterwards.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -89,5 +98,18 @@ class transaction:
             self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        if self.outer:
-            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not self.outer:
+            return
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
+        else:
+            self._roll_back()
+
+    def _roll_back(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the error being raised says more
+                self.conn.execute("ROLLBACK")

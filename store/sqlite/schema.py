@@ -31,16 +31,10 @@ APPLICATION_ID = int.from_bytes(b"nshr", "big")  # 0x6E736872
 #: Every table any released migration creates (``hub_queue`` only until migration 2).
 TABLES = frozenset(
     {
-        "meta",
-        "articles",
-        "feed_entries",
-        "feed_versions",
-        "hub_queue",
-        "outbox_sinks",
-        "outbox",
-        "sync_cursors",
+        "meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks",
+        "outbox", "imports", "import_staging", "sync_cursors",
     }
-)
+)  # fmt: skip
 
 #: A migration step: it runs inside the migrating transaction; ``now`` stamps what it creates.
 Migration = Callable[[sqlite3.Connection, datetime], None]
@@ -156,8 +150,60 @@ def image_details(conn: sqlite3.Connection, now: datetime) -> None:
         conn.execute(f"ALTER TABLE articles ADD COLUMN {column}")
 
 
+def import_staging(conn: sqlite3.Connection, now: datetime) -> None:
+    """4: imports in progress, and the articles they staged, which no feed shows.
+
+    ``nashra import`` writes each validated article into ``import_staging``
+    under its import's id, in small transactions, and makes the whole import
+    visible in one final transaction (see :mod:`store.sqlite.staging`). The
+    columns a decision reads (id, digest, updated) come first, so deciding
+    reads no long text. ``imports`` holds one row per import not finished:
+    its staged rows are a dead import's leftovers once the import's lock
+    file is no longer locked.
+    """
+    for statement in (
+        """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            pid INTEGER NOT NULL,
+            started TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE import_staging (
+            import INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            updated_us INTEGER NOT NULL,
+            feeds TEXT NOT NULL,
+            entries TEXT NOT NULL,
+            title TEXT NOT NULL,
+            link TEXT NOT NULL,
+            published TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            categories TEXT NOT NULL,
+            language TEXT NOT NULL,
+            author TEXT,
+            summary TEXT,
+            content TEXT,
+            breaking INTEGER NOT NULL,
+            breaking_until TEXT,
+            image_url TEXT,
+            image_type TEXT,
+            image_length INTEGER,
+            image_alt TEXT,
+            image_width INTEGER,
+            image_height INTEGER,
+            PRIMARY KEY (import, seq)
+        )
+        """,
+    ):
+        conn.execute(statement)
+
+
 def sync_cursors(conn: sqlite3.Connection, now: datetime) -> None:
-    """4: where each sync from another system (a WordPress site) stands.
+    """5: where each sync from another system (a WordPress site) stands.
 
     ``modified_us``: the newest modification time committed from it;
     ``checked_us``: when the store last compared its articles with what the
@@ -174,7 +220,13 @@ def sync_cursors(conn: sqlite3.Connection, now: datetime) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (create_store, outbox_by_sink, image_details, sync_cursors)
+MIGRATIONS: tuple[Migration, ...] = (
+    create_store,
+    outbox_by_sink,
+    image_details,
+    import_staging,
+    sync_cursors,
+)
 
 
 def migrate(conn: sqlite3.Connection, now: datetime) -> None:

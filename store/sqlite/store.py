@@ -33,9 +33,9 @@ import aiosqlite
 
 from store.clock import Clock, system_clock, utc_now
 from store.errors import StoreError, StoreFileLost
-from store.protocol import Store
+from store.protocol import StagedImport, Store
 from store.sqlite import articles as writes
-from store.sqlite import backup, outbox, sync
+from store.sqlite import backup, outbox, staging, sync
 from store.sqlite.connection import connect
 from store.sqlite.queries import FEED_QUERY, FEED_TIMES_QUERY
 from store.sqlite.rows import ARTICLE_COLUMNS, Row, article_from_row, prepare
@@ -253,6 +253,18 @@ class SQLiteStore:
             lambda conn: writes.delete_article(conn, article_id, now, expected)
         )
 
+    async def start_import(self) -> StagedImport:
+        """Register an import (see :mod:`store.sqlite.staging`): its articles stay invisible
+        until :meth:`SQLiteImport.publish`."""
+        now = utc_now(self._clock)
+        try:
+            lease = await self._run_write(lambda conn: staging.ImportLease(conn, self.path, now))
+        except OSError as error:
+            raise StoreError(
+                f"cannot start an import in {self.path}: {_describe(error)}"
+            ) from error
+        return SQLiteImport(self, lease)
+
     # -- the outbox: "feed X changed", once per sink -------------------------
 
     async def register_sink(self, sink: str) -> None:
@@ -331,6 +343,45 @@ class SQLiteStore:
             raise StoreError(f"writing to the store {self.path} failed: {error}") from error
 
 
+class SQLiteImport:
+    """An import staged in :class:`SQLiteStore`'s file; see :mod:`store.sqlite.staging`."""
+
+    def __init__(self, store: SQLiteStore, lease: staging.ImportLease) -> None:
+        self._store = store
+        self._lease = lease
+
+    @property
+    def stager(self) -> staging.Stager:
+        return staging.Stager(str(self._store.path), self._lease.import_id)
+
+    async def publish(self) -> dict[Outcome, int]:
+        """One transaction makes the import visible; its staged rows are deleted afterwards."""
+        store, import_id = self._store, self._lease.import_id
+        now = utc_now(store._clock)
+        try:
+            counts = await store._run_write(lambda conn: staging.publish(conn, import_id, now))
+        except BaseException:
+            await self.discard()
+            raise
+        try:  # published: what is left is invisible, and any later start deletes it
+            await store._run_write(lambda conn: staging.delete_staged(conn, import_id))
+        except StoreError:
+            pass
+        finally:
+            self._lease.release()
+        return counts
+
+    async def discard(self) -> None:
+        """Delete the staged rows, as far as the store lets: any later start deletes the rest."""
+        import_id = self._lease.import_id
+        try:
+            await self._store._run_write(lambda conn: staging.discard(conn, import_id))
+        except StoreError:
+            pass
+        finally:
+            self._lease.release()
+
+
 def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
     _identify_file(path)  # before the writer switches the file to WAL or migrates it
     _check_writable(path)
@@ -340,6 +391,10 @@ def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
+    # Leftovers are invisible: a start that cannot remove them (a full disk) still serves,
+    # and the next start tries again.
+    with contextlib.suppress(sqlite3.Error, OSError):
+        staging.remove_dead_imports(conn, path)
     return conn
 
 

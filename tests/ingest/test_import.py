@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 
 from feeds.config.settings import Settings
 from feeds.formats.registry import FORMATS
-from feeds.ingest import pipeline
+from feeds.ingest.sources.jsonl import CHUNK_LINES
 from store.sqlite.store import SQLiteStore
-from store.types import Article, Outcome, Prepared
+from store.types import Article
 from tests.support.builders import mixed_records, record
 from tests.support.clock import Clock
 from tests.support.commands import ImportRecords, Nashra, Run
@@ -497,24 +497,15 @@ def test_a_missing_file_exits_2_with_a_message(
     assert len(run.err.splitlines()) == 1
 
 
-def test_a_file_larger_than_a_batch_imports_in_batches(
-    import_records: ImportRecords, settings: Settings, monkeypatch: pytest.MonkeyPatch
+def test_a_file_of_many_chunks_imports_every_record_at_once(
+    import_records: ImportRecords, settings: Settings
 ) -> None:
-    batches: list[int] = []
-    original = SQLiteStore.put_prepared
-
-    async def counting(self: SQLiteStore, articles: Sequence[Prepared]) -> list[Outcome]:
-        batches.append(len(articles))
-        return await original(self, articles)
-
-    monkeypatch.setattr(SQLiteStore, "put_prepared", counting)
-    total = pipeline.BATCH + 1000
+    total = 3 * CHUNK_LINES + 7  # staged by several workers, published in one transaction
     records = [record(i, updated=None, content=None) for i in range(total)]
     run = import_records(records)
     assert run.code == 0, run.err
     assert counts(run) == dict(added=total, updated=0, unchanged=0, stale=0, rejected=0)
-    assert batches == [pipeline.BATCH, 1000]
-    ids = [record(i)["id"] for i in (0, pipeline.BATCH - 1, pipeline.BATCH, total - 1)]
+    ids = [record(i)["id"] for i in (0, CHUNK_LINES - 1, CHUNK_LINES, total - 1)]
     count, articles = stored(settings, ids)
     assert count == total
     assert all(articles[i] is not None for i in ids)

@@ -56,12 +56,12 @@ def test_article_ids_takes_the_prefix_literally(tmp_path: Path) -> None:
     assert run(scenario, tmp_path / "s.db") == ["wp-1"]
 
 
-def test_a_store_of_schema_3_gets_the_cursor_table(tmp_path: Path) -> None:
+def test_a_store_of_schema_4_gets_the_cursor_table(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     run(lambda store: store.count_articles(), path)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE sync_cursors")
-        conn.execute("PRAGMA user_version = 3")
+        conn.execute("PRAGMA user_version = 4")
     cursors = run(lambda store: store.sync_cursors(), path)
     assert cursors == []
     with sqlite3.connect(path) as conn:

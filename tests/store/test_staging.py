@@ -1,0 +1,129 @@
+"""A staged import, published at once, leaves the store exactly as ``put_prepared`` would.
+
+Two real stores start alike; one takes a sequence of articles as one
+``put_prepared`` batch, the other stages the same sequence (in several
+chunks, out of order, as worker processes do) and publishes it. Every table
+a reader or the outbox sees must then be identical, pk for pk, and so must
+the outcomes counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sqlite3
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from store.sqlite.rows import prepare
+from store.sqlite.store import SQLiteStore
+from store.types import Article, Outcome, Prepared
+from tests.support.builders import NOW, article
+from tests.support.clock import Clock
+from tests.support.store import run
+
+STORED = [article(i) for i in range(6)]
+
+
+def variants(rng: random.Random) -> list[Article]:
+    """Records an import may hold: new, identical, newer, older, moved, same time other text."""
+    index = rng.randrange(10)
+    base = article(index)
+    shift = timedelta(hours=rng.choice([-2, 0, 0, 1, 3]))
+    return [
+        base,
+        article(index, title=f"عنوان آخر {rng.randrange(3)}", updated=base.updated + shift),
+        article(index, categories=("economy",), updated=base.updated + shift),
+        article(index, breaking=not base.breaking, updated=base.updated + shift),
+    ]
+
+
+def sequences() -> list[list[Article]]:
+    fixed = [
+        article(1, title="أحدث", updated=NOW + timedelta(hours=1)),  # updated
+        article(1, title="أقدم", updated=NOW - timedelta(days=1)),  # stale against the line above
+        article(2),  # unchanged
+        article(3, title="أقدم", updated=NOW - timedelta(days=9)),  # stale
+        article(7),  # added
+        article(7),  # unchanged against the line above
+        article(7, categories=("economy",), updated=NOW + timedelta(hours=2)),  # updated, moved
+        article(8, breaking=True, breaking_until=NOW + timedelta(hours=1)),  # added, expiring
+        article(4, categories=("economy",)),  # same updated, other text: updated
+    ]
+    rng = random.Random(7)
+    randomized = [[rng.choice(variants(rng)) for _ in range(40)] for _ in range(4)]
+    return [fixed, *randomized]
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table a feed, an article read or the outbox sees, in a fixed order."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            for table, order in (
+                ("articles", "pk"),
+                ("feed_entries", "feed, published_us, article"),
+                ("feed_versions", "feed"),
+                ("outbox", "sink, feed"),
+            )
+        }
+
+
+def prepared_store(path: Path, clock: Clock) -> None:
+    async def setup(store: SQLiteStore) -> None:
+        await store.register_sink("websub")
+        await store.put_articles(STORED)
+
+    run(setup, path, clock)
+
+
+@pytest.mark.parametrize("sequence", sequences(), ids=lambda s: f"{len(s)} records")
+def test_publishing_a_staged_import_writes_what_one_put_prepared_batch_writes(
+    sequence: list[Article], tmp_path: Path
+) -> None:
+    clock = Clock.at(NOW)
+    batch, staged = tmp_path / "batch.db", tmp_path / "staged.db"
+    for path in (batch, staged):
+        prepared_store(path, clock)
+    records: list[Prepared] = [prepare(a) for a in sequence]
+
+    async def in_one_batch(store: SQLiteStore) -> Counter[Outcome]:
+        return Counter(await store.put_prepared(records))
+
+    async def staged_and_published(store: SQLiteStore) -> Counter[Outcome]:
+        started = await store.start_import()
+        positioned = list(enumerate(records, start=1))
+        chunks = [positioned[i : i + 3] for i in range(0, len(positioned), 3)]
+        random.Random(len(records)).shuffle(chunks)  # workers finish in any order
+        for chunk in chunks:
+            started.stager(chunk)
+        return Counter({k: v for k, v in (await started.publish()).items() if v})
+
+    expected = run(in_one_batch, batch, clock)
+    assert run(staged_and_published, staged, clock) == expected
+    assert snapshot(staged) == snapshot(batch)
+    with contextlib.closing(sqlite3.connect(staged)) as conn:
+        assert conn.execute("SELECT count(*) FROM import_staging").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+    before = snapshot(path)
+
+    async def discarded(store: SQLiteStore) -> None:
+        started = await store.start_import()
+        started.stager([(1, prepare(article(9))), (2, prepare(article(1, title="x")))])
+        await started.discard()
+
+    run(discarded, path, clock)
+    assert snapshot(path) == before
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM import_staging").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    assert list(tmp_path.glob("store.db-import-*")) == []
