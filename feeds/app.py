@@ -97,7 +97,7 @@ class NashraApp:
                 workers.append(worker)
             await self._warm_up(cache)
             state = AppState(self.settings, self.specs, self.clock, store, cache, workers)
-            self._feeds = FeedEndpoint(self.specs, cache, self.clock)
+            self._feeds = FeedEndpoint(self.specs, cache, self.clock, self.settings.cdn)
             self._state = state
             try:
                 yield {STATE_KEY: state}
