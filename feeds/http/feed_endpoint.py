@@ -28,8 +28,9 @@ Shared caches (a CDN, Varnish) get their own lifetime, ``s-maxage``, long
 since nashra purges them on every change (:mod:`feeds.notify.cdn`), and may
 serve a stale copy while they refetch or while nashra is down. Every
 lifetime, shared or not, ends at the feed's next self-timed change. Each
-feed response names its surrogate keys (:func:`surrogate_keys`) in the
-headers the settings list, so one purge reaches every format and encoding.
+feed response names its surrogate keys (:mod:`feeds.model.surrogate`) in
+the headers the settings list, so one purge reaches every format and
+encoding.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from feeds.http.conditional import (
 )
 from feeds.http.errors import HttpError, http_error, send_plain
 from feeds.model.spec import FeedSpec
+from feeds.model.surrogate import surrogate_keys
 from store.clock import Clock
 
 ALLOW = b"GET, HEAD, OPTIONS"
@@ -240,20 +242,6 @@ def _representation(
         shared=shared,
         cache_control=_cache_control(spec, cdn, None, shared),
     )
-
-
-def surrogate_keys(feed: str, extension: str) -> list[str]:
-    """The surrogate keys of a feed in a format: the feed's, the format's, the site's.
-
-    A purge of the feed's key reaches it in every format and encoding (see
-    :mod:`feeds.notify.cdn`); the others let an operator purge one format,
-    or the whole site after an upgrade, by hand.
-    """
-    return [f"{SITE_KEY}-feed-{feed}", f"{SITE_KEY}-format-{extension}", SITE_KEY]
-
-
-#: The site-wide surrogate key, and the prefix of the others.
-SITE_KEY = "nashra"
 
 
 def _key_list(header: str, keys: list[str]) -> str:
