@@ -1,0 +1,240 @@
+"""nashra behind a real Varnish with the shipped VCL (config/varnish/nashra.vcl).
+
+varnishd (:mod:`tests.support.varnish`) runs in front of a real ``nashra
+serve`` that lists it in ``[cdn] purge``. What a reader sees through it:
+cached copies with the origin's headers, 304s, gzip, every change within a
+second (purged, not expired: the cache keeps feeds for hours), the changes
+that come by time at their moment, and copies still served while nashra is
+down. The server runs in a subprocess on the real clock, so the timed
+changes here are a few seconds away and the test waits for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from feeds.formats.registry import FORMATS
+from tests.support.builders import record
+from tests.support.config import MakeConfig, token
+from tests.support.live import LiveServer, Serve, free_port
+from tests.support.varnish import Varnish, require_varnishd, running_varnish
+
+TOKEN = "varnish-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+READER = {"Accept-Encoding": "identity", "User-Agent": "test-reader"}
+#: every format of the feeds an article in politics is in
+POLITICS = [f"/feeds/{feed}.{fmt.extension}" for feed in ("politics", "all") for fmt in FORMATS]
+VISIBLE_WITHIN = 1.0  # seconds: the promise
+
+
+@pytest.fixture(scope="module", autouse=True)
+def varnishd() -> None:
+    require_varnishd()  # before anything starts: a skip should cost nothing
+
+
+@pytest.fixture
+def cache_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def config_file(make_config: MakeConfig, cache_port: int) -> Path:
+    return make_config(
+        cdn={"purge": [f"http://127.0.0.1:{cache_port}/"]}, tokens=[token("cms", TOKEN)]
+    )
+
+
+@pytest.fixture
+def origin(serve: Serve) -> Iterator[LiveServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def cache(origin: LiveServer, cache_port: int) -> Iterator[Varnish]:
+    with running_varnish(int(origin.url.rsplit(":", 1)[1]), port=cache_port) as varnish:
+        yield varnish
+
+
+def get(cache: Varnish, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(f"{cache.url}{path}", headers={**READER, **headers}, timeout=10)
+
+
+def post(origin: LiveServer, *records: dict[str, Any]) -> None:
+    response = httpx.post(f"{origin.url}/api/articles", json=list(records), headers=AUTH)
+    assert response.status_code in (200, 201), response.text
+
+
+def iso(seconds_from_now: float) -> str:
+    """A moment as the import format writes it, in whole seconds."""
+    return datetime.fromtimestamp(int(time.time() + seconds_from_now), UTC).isoformat()
+
+
+def within(seconds: float, check: Callable[[], bool]) -> float:
+    """How long ``check`` took to hold, polled; fails if it did not within ``seconds``."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not visible within {seconds} s")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_a_repeated_get_is_a_hit_with_the_origins_body_and_headers(
+    origin: LiveServer, cache: Varnish
+) -> None:
+    post(origin, record(1))
+    for path in POLITICS:
+        first = get(cache, path)
+        second = get(cache, path)
+        direct = httpx.get(f"{origin.url}{path}", headers=READER)
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert second.headers["x-cache"] == "HIT", path
+        assert second.content == first.content == direct.content
+        for name in ("content-language", "content-type", "cache-control"):
+            assert second.headers[name] == direct.headers[name], name
+        # what nashra said when the cache fetched it (in the change's own second
+        # it says that second, one second earlier than afterwards)
+        assert second.headers["last-modified"] == first.headers["last-modified"]
+        # one gzip copy is kept: a reader without gzip gets it gunzipped, which
+        # Varnish says by weakening the ETag; a gzip reader gets nashra's own
+        assert second.headers["etag"].startswith("W/")
+        zipped = httpx.get(f"{origin.url}{path}", headers={"Accept-Encoding": "gzip"})
+        assert (
+            get(cache, path, **{"Accept-Encoding": "gzip"}).headers["etag"]
+            == (zipped.headers["etag"])
+        )
+        assert "xkey" not in second.headers  # the keys are the cache's business
+
+
+def test_if_none_match_gets_a_304_from_the_cache(origin: LiveServer, cache: Varnish) -> None:
+    post(origin, record(1))
+    first = get(cache, "/feeds/politics.atom")
+    again = get(cache, "/feeds/politics.atom", **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.content == b""
+    since = get(
+        cache, "/feeds/politics.atom", **{"If-Modified-Since": first.headers["last-modified"]}
+    )
+    assert since.status_code == 304
+
+
+def test_gzip_for_those_who_ask_plain_for_the_others(origin: LiveServer, cache: Varnish) -> None:
+    post(origin, record(1))
+    plain = get(cache, "/feeds/politics.rss")
+    assert "content-encoding" not in plain.headers
+    for accept in ("gzip", "gzip, deflate, br", "br, gzip"):
+        with httpx.stream(
+            "GET", f"{cache.url}/feeds/politics.rss", headers={"Accept-Encoding": accept}
+        ) as response:
+            body = b"".join(response.iter_raw())  # as sent, not decoded
+            assert response.headers["content-encoding"] == "gzip", accept
+        assert gzip.decompress(body) == plain.content
+    br_only = get(cache, "/feeds/politics.rss", **{"Accept-Encoding": "br"})
+    assert "content-encoding" not in br_only.headers  # never a coding it did not ask for
+    assert br_only.content == plain.content
+
+
+def test_a_navigating_browser_gets_the_page_and_a_reader_never_does(
+    origin: LiveServer, cache: Varnish
+) -> None:
+    post(origin, record(1))
+    navigation = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}
+    for _ in range(2):
+        page = get(cache, "/feeds/politics.rss", **navigation)
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"].startswith("private")
+        feed = get(cache, "/feeds/politics.rss")
+        assert feed.headers["content-type"].startswith("application/rss+xml")
+        fetched = get(cache, "/feeds/politics.rss", **{"Sec-Fetch-Dest": "empty",
+                                                        "Sec-Fetch-Mode": "cors"})  # fmt: skip
+        assert fetched.headers["content-type"].startswith("application/rss+xml")
+
+
+def test_the_api_is_never_cached(origin: LiveServer, cache: Varnish) -> None:
+    post(origin, record(1))
+    url = f"{cache.url}/api/articles/t-00001"
+    assert httpx.get(url, headers=AUTH).status_code == 200
+    httpx.delete(f"{origin.url}/api/articles/t-00001", headers=AUTH).raise_for_status()
+    assert httpx.get(url, headers=AUTH).status_code == 404
+
+
+def test_posted_updated_deleted_articles_show_through_the_cache_within_a_second(
+    origin: LiveServer, cache: Varnish
+) -> None:
+    post(origin, record(1))
+    for path in POLITICS:
+        get(cache, path)
+        assert get(cache, path).headers["x-cache"] == "HIT"
+    story = record(2, title="خبر جديد عبر الذاكرة")
+    link = story["link"].encode()
+
+    def everywhere(present: bool, text: bytes) -> Callable[[], bool]:
+        return lambda: all((text in get(cache, path).content) == present for path in POLITICS)
+
+    post(origin, story)
+    within(VISIBLE_WITHIN, everywhere(True, link))
+    response = httpx.put(
+        f"{origin.url}/api/articles/t-00002", json={**story, "title": "عنوان مصحح"}, headers=AUTH
+    )
+    assert response.status_code == 200, response.text
+    within(VISIBLE_WITHIN, everywhere(True, "عنوان مصحح".encode()))
+    httpx.delete(f"{origin.url}/api/articles/t-00002", headers=AUTH).raise_for_status()
+    within(VISIBLE_WITHIN, everywhere(False, link))
+
+
+def test_an_embargo_end_shows_through_the_cache_within_a_second_of_its_moment(
+    origin: LiveServer, cache: Varnish
+) -> None:
+    post(origin, record(1))
+    moment = int(time.time()) + 3
+    later = record(3, published=iso(moment - time.time()), updated=iso(moment - time.time()))
+    post(origin, later)
+    for path in POLITICS:  # cached before the moment, without the article
+        assert later["link"].encode() not in get(cache, path).content
+        assert get(cache, path).headers["x-cache"] == "HIT"
+    time.sleep(max(0.0, moment - time.time()))
+    within(VISIBLE_WITHIN, lambda: all(
+        later["link"].encode() in get(cache, path).content for path in POLITICS))  # fmt: skip
+
+
+def test_a_breaking_expiry_shows_through_the_cache_within_a_second_of_its_moment(
+    origin: LiveServer, cache: Varnish
+) -> None:
+    until = int(time.time()) + 3
+    story = record(4, published=iso(-60), updated=iso(-60), breaking=True,
+                   breaking_until=iso(until - time.time()))  # fmt: skip
+    post(origin, story)
+    paths = [f"/feeds/breaking.{fmt.extension}" for fmt in FORMATS]
+    for path in paths:
+        assert story["link"].encode() in get(cache, path).content
+        assert get(cache, path).headers["x-cache"] == "HIT"
+    time.sleep(max(0.0, until - time.time()))
+    within(VISIBLE_WITHIN, lambda: all(
+        story["link"].encode() not in get(cache, path).content for path in paths))  # fmt: skip
+
+
+def test_the_cache_keeps_serving_while_the_origin_is_down(serve: Serve, cache_port: int) -> None:
+    with contextlib.ExitStack() as origin_running:
+        origin = origin_running.enter_context(serve())
+        post(origin, record(1))
+        backend = int(origin.url.rsplit(":", 1)[1])
+        with running_varnish(backend, port=cache_port) as cache:
+            copies = {path: get(cache, path).content for path in POLITICS}
+            origin_running.close()  # nashra stops
+            with pytest.raises(httpx.TransportError):
+                httpx.get(f"{origin.url}/healthz")
+            for path, body in copies.items():
+                response = get(cache, path)
+                assert response.status_code == 200, path
+                assert response.content == body
