@@ -20,9 +20,10 @@
 #   refetched only within its `stale-while-revalidate`, and for
 #   `stale-if-error` seconds while nashra is down (Varnish's grace, with the
 #   health probe telling "down").
-# - Compression: Varnish asks nashra for gzip, keeps one gzip copy per URL and
-#   gunzips it for clients that do not accept gzip. Clients that accept
-#   brotli get gzip: never a coding they did not ask for.
+# - Compression: a feed URL has two copies, gzip and plain, each as nashra sent
+#   it (its own ETag): clients that accept gzip get the first, the others the
+#   second, never gunzipped per request. Clients that accept brotli get gzip:
+#   never a coding they did not ask for, and one copy fewer.
 # - A browser navigating to a feed URL (Sec-Fetch-Dest: document and
 #   Sec-Fetch-Mode: navigate) gets nashra's HTML page, which is private: such
 #   requests go to nashra uncached. Every other request has those two headers
@@ -80,15 +81,24 @@ sub vcl_recv {
         unset req.http.Sec-Fetch-Mode;
         unset req.http.Cookie;  # feeds use none
     }
-    # one copy per URL: gzip, gunzipped on delivery for clients without gzip
+    # two copies per URL, gzip and plain (nashra's Vary names Accept-Encoding)
     if (req.http.Accept-Encoding ~ "(?i)\bgzip\b") {
         set req.http.Accept-Encoding = "gzip";
     } else {
         unset req.http.Accept-Encoding;
+        set req.http.x-nashra-plain = "1";
     }
     # a request that found its copy past stale-while-revalidate (see vcl_hit): no grace
     if (req.http.x-nashra-fresh) {
         set req.grace = 0s;
+    }
+}
+
+sub vcl_hash {
+    # Varnish's gzip support leaves Accept-Encoding out of Vary: the copy is
+    # told by its hash (the builtin vcl_hash then adds the URL and host)
+    if (req.http.x-nashra-plain) {
+        hash_data("plain");
     }
 }
 
@@ -107,6 +117,12 @@ sub vcl_hit {
 
 sub vcl_backend_fetch {
     unset bereq.http.x-nashra-fresh;
+    # Varnish asks for gzip whatever the client said; ask for what the client
+    # takes, so the plain copy is stored plain rather than gunzipped on every hit
+    if (bereq.http.x-nashra-plain) {
+        unset bereq.http.Accept-Encoding;
+    }
+    unset bereq.http.x-nashra-plain;
 }
 
 sub vcl_backend_response {
