@@ -34,6 +34,7 @@ def hold_parameters(hold: Hold | None) -> tuple[str | None, int]:
     """The values of ?2 and ?3 in :data:`_HELD`."""
     return (None, 0) if hold is None else (hold.sink, hold.until_us)
 
+
 # Queues a change of feed ?2, due at ?3, for sink ?1 (NULL: every registered
 # sink); a row already queued keeps the earlier due time. "WHERE true" lets
 # SQLite tell the upsert's ON CONFLICT from a join's ON.

@@ -239,9 +239,7 @@ class SQLiteStore:
         one not finished in time is due again when it ends. With ``hold``,
         a feed whose change of ``hold.sink`` is pending waits (see :class:`Hold`).
         """
-        return await self._run_write(
-            lambda conn: outbox.claim(conn, sink, to_us(now), lease, hold)
-        )
+        return await self._run_write(lambda conn: outbox.claim(conn, sink, to_us(now), lease, hold))
 
     async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
         """Forget a claimed change, unless a newer one was queued meanwhile.
