@@ -20,7 +20,12 @@ from store.protocol import Store
 
 def sink_names(settings: Settings) -> list[str]:
     """The outbox keys of the configured sinks."""
-    return [sink for sink, configured in _configured(settings) if configured]
+    names = []
+    if settings.cdn.purge:
+        names.append(cdn.SINK)
+    if settings.websub.hub:
+        names.append(websub.SINK)
+    return names
 
 
 def configured_sinks(settings: Settings, specs: Mapping[str, FeedSpec]) -> list[Sink]:
@@ -40,10 +45,6 @@ def goes_after(settings: Settings, sink: str) -> str | None:
     would fetch the old feed from a cache.
     """
     return cdn.SINK if sink == websub.SINK and settings.cdn.purge else None
-
-
-def _configured(settings: Settings) -> list[tuple[str, bool]]:
-    return [(cdn.SINK, bool(settings.cdn.purge)), (websub.SINK, bool(settings.websub.hub))]
 
 
 async def register_sinks(store: Store, settings: Settings) -> None:
