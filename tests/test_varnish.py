@@ -258,3 +258,17 @@ def test_the_cache_keeps_serving_expired_copies_while_the_origin_is_down(
                 response = get(cache, path)
                 assert response.status_code == 200, path
                 assert response.content == body
+
+
+def test_only_the_allowed_addresses_may_purge(origin: LiveServer, cache: Varnish) -> None:
+    post(origin, record(1))
+    get(cache, "/feeds/politics.rss")
+    purge = {"xkey-purge": "nashra-feed-politics"}
+    # loopback, but not in the VCL's acl purgers: 127.0.0.2
+    elsewhere = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(transport=elsewhere) as stranger:
+        assert stranger.request("PURGE", f"{cache.url}/", headers=purge).status_code == 403
+    assert get(cache, "/feeds/politics.rss").headers["x-cache"] == "HIT"  # still there
+    assert httpx.request("PURGE", f"{cache.url}/").status_code == 400  # which keys?
+    assert httpx.request("PURGE", f"{cache.url}/", headers=purge).status_code == 200
+    assert get(cache, "/feeds/politics.rss").headers["x-cache"] == "MISS"  # gone
