@@ -31,10 +31,19 @@ INSTALL = "apt-get install varnish varnish-modules (.ci/run does)"
 
 @dataclass(frozen=True, slots=True)
 class Varnish:
-    """A running varnishd: the URL clients use, and the URL nashra purges."""
+    """A running varnishd: the URL clients use and nashra purges, and its working directory."""
 
     url: str
     port: int
+    name: Path  # its -n directory, which varnishadm finds it by
+
+    def backend_sick(self) -> bool:
+        """Whether its health probe has found nashra down (``varnishadm backend.list``)."""
+        listing = subprocess.run(
+            ["varnishadm", "-n", str(self.name), "backend.list"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout  # fmt: skip
+        return " sick " in listing
 
 
 def require_varnishd() -> str:
@@ -76,7 +85,7 @@ def running_varnish(backend_port: int, *, port: int | None = None) -> Iterator[V
         )
     try:
         _wait_listening(port, process, log)
-        yield Varnish(f"http://127.0.0.1:{port}", port)
+        yield Varnish(f"http://127.0.0.1:{port}", port, work / "n")
     finally:
         _stop(process)
         shutil.rmtree(work, ignore_errors=True)
