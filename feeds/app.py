@@ -34,7 +34,7 @@ from feeds.http.state import STATE_KEY, AppState, app_state
 from feeds.model.language import direction
 from feeds.model.spec import feed_specs
 from feeds.notify.outbox import OutboxWorker
-from feeds.notify.sinks import configured_sinks
+from feeds.notify.sinks import configured_sinks, goes_after
 from store.clock import Clock, system_clock
 from store.errors import StoreError
 from store.protocol import Store
@@ -91,13 +91,14 @@ class NashraApp:
             cache = FeedCache(store, self.settings, self.clock)
             workers = []
             for sink in configured_sinks(self.settings, self.specs):
-                worker = OutboxWorker(store, sink, self.specs, self.clock)
+                after = goes_after(self.settings, sink.name)
+                worker = OutboxWorker(store, sink, self.specs, self.clock, after)
                 stack.push_async_callback(worker.stop)  # closes the sink, started or not
                 await worker.start()
                 workers.append(worker)
             await self._warm_up(cache)
             state = AppState(self.settings, self.specs, self.clock, store, cache, workers)
-            self._feeds = FeedEndpoint(self.specs, cache, self.clock)
+            self._feeds = FeedEndpoint(self.specs, cache, self.clock, self.settings.cdn)
             self._state = state
             try:
                 yield {STATE_KEY: state}

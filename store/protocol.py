@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from store.types import Article, Claim, FeedTimes, Outcome, Prepared, SyncCursor
+from store.types import Article, Claim, FeedTimes, Hold, Outcome, Prepared, SyncCursor
 
 
 class CommitWatch(Protocol):
@@ -173,8 +173,13 @@ class Store(Protocol):
         """From now on, every write queues a change per touched feed for ``sink``."""
         ...
 
-    async def claim_changes(self, sink: str, now: datetime, lease: float) -> list[Claim]:
-        """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds."""
+    async def claim_changes(
+        self, sink: str, now: datetime, lease: float, hold: Hold | None = None
+    ) -> list[Claim]:
+        """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds.
+
+        With ``hold``, a feed whose change of ``hold.sink`` is pending waits.
+        """
         ...
 
     async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
@@ -193,8 +198,8 @@ class Store(Protocol):
         """Count a failed attempt; the change is due again at ``retry_at``."""
         ...
 
-    async def next_change_due(self, sink: str) -> datetime | None:
-        """When ``sink``'s soonest queued change is due, if any."""
+    async def next_change_due(self, sink: str, hold: Hold | None = None) -> datetime | None:
+        """When ``sink``'s soonest queued change is due, if any, leaving out those held."""
         ...
 
     async def queue_changes(self, sink: str, feeds: Sequence[str], due: datetime) -> None:

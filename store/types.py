@@ -124,6 +124,19 @@ class Claim(NamedTuple):
     attempts: int
 
 
+class Hold(NamedTuple):
+    """A sink whose change of a feed goes first: another sink's change of it waits.
+
+    A change of ``sink`` holds the same feed's change of the waiting sink
+    while it is due by ``until`` (due now, or claimed and being delivered:
+    ``until`` is a lease past now) or has failed and waits for its retry.
+    So caches are purged before WebSub subscribers are told to fetch.
+    """
+
+    sink: str
+    until_us: int
+
+
 class Prepared(NamedTuple):
     """An article readied for the write path: its row and feed entries, computed ahead.
 

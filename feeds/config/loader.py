@@ -23,6 +23,7 @@ from feeds.config.settings import (
     SLUG_PATTERN,
     ApiOptions,
     CategoryConfig,
+    CdnOptions,
     FeedOptions,
     IngestOptions,
     ServerOptions,
@@ -48,6 +49,7 @@ _TOP_LEVEL_KEYS: Final = (
     "websub",
     "tokens",
     "server",
+    "cdn",
     "ingest",
     "wordpress",
 )
@@ -105,6 +107,7 @@ def parse_settings(
         api=_parse_api(root.table("api")),
         websub=_parse_websub(root.table("websub")),
         server=_parse_server(root.table("server")),
+        cdn=_parse_cdn(root.table("cdn")),
         tokens=_parse_tokens(root.tables("tokens"), {c.slug for c in categories}),
         ingest=_parse_ingest(root.table("ingest")),
         wordpress=_parse_wordpress(root.table("wordpress")),
@@ -187,6 +190,35 @@ def _parse_websub(table: TomlTable) -> WebSubOptions:
     if "hub" not in table.data:
         return WebSubOptions()
     return WebSubOptions(hub=table.url("hub"))
+
+
+#: An HTTP field name (RFC 9110 §5.1): a token.
+_FIELD_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _parse_cdn(table: TomlTable) -> CdnOptions:
+    names = tuple(field.name for field in fields(CdnOptions))
+    table.reject_unknown(names)
+    defaults = CdnOptions()
+    purge = table.value("purge", list, [])
+    # each URL checked as every URL setting is, its error naming it: cdn.purge[1]
+    listed = TomlTable({f"purge[{i}]": url for i, url in enumerate(purge)}, table.key, table.source)
+    headers = table.value("key_headers", list, list(defaults.key_headers))
+    for index, name in enumerate(headers):
+        if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+            raise table.error(f"key_headers[{index}]", f"must be an HTTP header name, got {name!r}")
+    if len({name.lower() for name in headers}) < len(headers):
+        raise table.error("key_headers", "names a header twice")
+    return CdnOptions(
+        purge=tuple(listed.url(f"purge[{i}]") for i in range(len(purge))),
+        purge_timeout=table.integer("purge_timeout", defaults.purge_timeout, minimum=1),
+        s_maxage=table.integer("s_maxage", defaults.s_maxage, minimum=0),
+        stale_while_revalidate=table.integer(
+            "stale_while_revalidate", defaults.stale_while_revalidate, minimum=0
+        ),
+        stale_if_error=table.integer("stale_if_error", defaults.stale_if_error, minimum=0),
+        key_headers=tuple(headers),
+    )
 
 
 def _parse_tokens(tables: Sequence[TomlTable], slugs: set[str]) -> tuple[Token, ...]:

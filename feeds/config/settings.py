@@ -100,6 +100,23 @@ class WebSubOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class CdnOptions:
+    """How shared caches (a CDN, Varnish) may keep feeds, and which caches to purge.
+
+    A shared cache keeps a feed ``s_maxage`` seconds (readers' own caches
+    ``max_age``, as before), bounded like ``max_age`` by the feed's next
+    self-timed change; ``purge`` lists the caches told of every change.
+    """
+
+    purge: tuple[str, ...] = ()  # base URLs of the caches that get a PURGE for every change
+    purge_timeout: int = 2  # seconds for each purge request to one cache
+    s_maxage: int = 4 * 3600  # Cache-Control s-maxage of feeds, seconds
+    stale_while_revalidate: int = 30  # seconds a cache may serve a feed stale while refetching
+    stale_if_error: int = 86_400  # seconds a cache may serve a feed stale while nashra is down
+    key_headers: tuple[str, ...] = ("xkey",)  # response headers that carry the surrogate keys
+
+
+@dataclass(frozen=True, slots=True)
 class IngestOptions:
     """What every way in (``nashra import``, ``nashra sync``) does to records.
 
@@ -159,6 +176,7 @@ class Settings:
     api: ApiOptions = ApiOptions()
     websub: WebSubOptions = WebSubOptions()
     server: ServerOptions = ServerOptions()
+    cdn: CdnOptions = CdnOptions()
     tokens: tuple[Token, ...] = ()
     ingest: IngestOptions = IngestOptions()
     wordpress: WordPressOptions = WordPressOptions()

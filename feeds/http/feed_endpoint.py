@@ -23,6 +23,14 @@ given there is ``private``: a shared cache that ignores Vary can still never
 hand it to a reader. The feed stays ``public``; a cache that honours Vary
 never gives it to a navigation, and one that does not gives a browser the
 feed, as before the page existed, never a reader the page.
+
+Shared caches (a CDN, Varnish) get their own lifetime, ``s-maxage``, long
+since nashra purges them on every change (:mod:`feeds.notify.cdn`), and may
+serve a stale copy while they refetch or while nashra is down. Every
+lifetime, shared or not, ends at the feed's next self-timed change. Each
+feed response names its surrogate keys (:mod:`feeds.model.surrogate`) in
+the headers the settings list, so one purge reaches every format and
+encoding.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from functools import lru_cache
 
 from starlette.types import Receive, Scope, Send
 
+from feeds.config.settings import CdnOptions
 from feeds.formats.base import FeedFormat
 from feeds.formats.registry import FORMATS, HTML_VIEW
 from feeds.http.cache import FeedCache, FeedState
@@ -46,6 +55,7 @@ from feeds.http.conditional import (
 )
 from feeds.http.errors import HttpError, http_error, send_plain
 from feeds.model.spec import FeedSpec
+from feeds.model.surrogate import surrogate_keys
 from store.clock import Clock
 
 ALLOW = b"GET, HEAD, OPTIONS"
@@ -75,6 +85,7 @@ class Representation:
     validators: Headers  # ETag, Vary, CORS: sent with 200 and 304 alike
     content: Headers  # Content-Type, Content-Language, Content-Encoding…
     shared: bool  # whether shared caches may store it: Cache-Control public, else private
+    cache_control: tuple[bytes, bytes]  # while the feed has no self-timed change to come
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +106,12 @@ NOT_ALLOWED = HttpError(405, "Method Not Allowed", headers={"Allow": ALLOW.decod
 class FeedEndpoint:
     """Serves every feed in every format, with validators, 304s and compression."""
 
-    def __init__(self, specs: Mapping[str, FeedSpec], cache: FeedCache, clock: Clock) -> None:
+    def __init__(
+        self, specs: Mapping[str, FeedSpec], cache: FeedCache, clock: Clock, cdn: CdnOptions
+    ) -> None:
         self._cache = cache
         self._clock = clock
+        self._cdn = cdn
         self._targets = {
             f"{PREFIX}{key}.{fmt.extension}": Target(spec, fmt, HTML_VIEW)
             for key, spec in specs.items()
@@ -150,7 +164,9 @@ class FeedEndpoint:
         head = [
             date,
             (b"last-modified", modified),
-            _cache_control(spec, state, now, rep.shared),
+            rep.cache_control
+            if state.next_us is None
+            else _cache_control(spec, self._cdn, state.next_us / 1_000_000 - now, rep.shared),
             *rep.validators,
         ]
         if not_modified(if_none_match, if_modified_since, rep.etag, state.changed_us, second):
@@ -175,13 +191,18 @@ class FeedEndpoint:
         key = (spec.key, fmt.extension, encoding, negotiated)
         rep = self._representations.get(key)
         if rep is None or rep.state != state:
-            rep = _representation(spec, fmt, encoding, state, negotiated)
+            rep = _representation(spec, fmt, encoding, state, negotiated, self._cdn)
             self._representations[key] = rep
         return rep
 
 
 def _representation(
-    spec: FeedSpec, fmt: FeedFormat, encoding: Encoding, state: FeedState, negotiated: bool
+    spec: FeedSpec,
+    fmt: FeedFormat,
+    encoding: Encoding,
+    state: FeedState,
+    negotiated: bool,
+    cdn: CdnOptions,
 ) -> Representation:
     """The fixed headers of the feed in ``fmt`` and ``encoding`` at ``state``.
 
@@ -202,6 +223,8 @@ def _representation(
     if spec.hub and not is_page:  # WebSub discovery (W3C WebSub §4): the hub and the topic's URL
         self_url = spec.url(fmt.extension)
         links = [(b"link", f'<{spec.hub}>; rel="hub", <{self_url}>; rel="self"'.encode())]
+    shared = not (is_page and negotiated)  # the page at a feed URL: the browser's cache only
+    keys = surrogate_keys(spec.key, fmt.extension)
     return Representation(
         state=state,
         etag=tag,
@@ -213,25 +236,47 @@ def _representation(
             (b"access-control-allow-origin", b"*"),
             (b"access-control-expose-headers", b"ETag, Last-Modified, Link"),
             *links,
+            *((name.encode(), _key_list(name, keys).encode()) for name in cdn.key_headers),
         ],
         content=content,
-        shared=not (is_page and negotiated),  # the page at a feed URL: the browser's cache only
+        shared=shared,
+        cache_control=_cache_control(spec, cdn, None, shared),
     )
 
 
+def _key_list(header: str, keys: list[str]) -> str:
+    """Keys as ``header`` lists them: Cloudflare's Cache-Tag by commas, the others by spaces."""
+    return ",".join(keys) if header.lower() == "cache-tag" else " ".join(keys)
+
+
 def _cache_control(
-    spec: FeedSpec, state: FeedState, now: float, shared: bool
+    spec: FeedSpec, cdn: CdnOptions, until_change: float | None, shared: bool
 ) -> tuple[bytes, bytes]:
-    """``public`` (or ``private``), ``max-age=…``: the feed's, or less when it changes sooner."""
-    max_age = spec.max_age
-    if state.next_us is not None:
-        max_age = max(0, min(max_age, int(state.next_us / 1_000_000 - now)))
-    return _cache_control_header(max_age, shared)
+    """The feed's lifetimes, each ending by its next self-timed change (``until_change`` s).
+
+    A page at a feed URL is ``private``: only the browser keeps it. The feed
+    is ``public``, with ``s-maxage`` for shared caches, and
+    ``stale-while-revalidate`` only as far as it stays before the change:
+    a cache never serves a feed past its next change, unless nashra is down
+    (``stale-if-error``).
+    """
+    max_age, s_maxage, revalidate = spec.max_age, cdn.s_maxage, cdn.stale_while_revalidate
+    if until_change is not None:
+        left = max(0, int(until_change))
+        max_age, s_maxage = min(max_age, left), min(s_maxage, left)
+        revalidate = min(revalidate, left - s_maxage)
+    if not shared:
+        return _cache_control_header(f"private, max-age={max_age}")
+    return _cache_control_header(
+        f"public, max-age={max_age}, s-maxage={s_maxage}"
+        + (f", stale-while-revalidate={revalidate}" if revalidate else "")
+        + (f", stale-if-error={cdn.stale_if_error}" if cdn.stale_if_error else "")
+    )
 
 
 @lru_cache(maxsize=1024)
-def _cache_control_header(max_age: int, shared: bool) -> tuple[bytes, bytes]:
-    return (b"cache-control", f"{'public' if shared else 'private'}, max-age={max_age}".encode())
+def _cache_control_header(value: str) -> tuple[bytes, bytes]:
+    return (b"cache-control", value.encode())
 
 
 def _conditional_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, ...]:

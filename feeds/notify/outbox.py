@@ -19,7 +19,13 @@ is due:
   an exponential backoff (:func:`retry_delay`), however long the sink fails;
 - each feed is on its own: a sink that raises for one, or a timed change
   that is no date (see :meth:`OutboxWorker._convertible`), is logged once
-  and set aside, and every other feed's changes still go.
+  and set aside, and every other feed's changes still go;
+- a sink may have to wait for another (``after``): WebSub subscribers are
+  told of a feed's change only once every cache has been purged of it, or
+  they would fetch the old feed from a cache. Its change of a feed is held
+  while the other sink's change of that feed is due, being delivered, or
+  failed (:class:`store.types.Hold`); the other sink's delivery is a commit,
+  which wakes the waiting worker through the commit watch.
 
 Feeds also change without a write: an embargoed article appears at its
 published time, a breaking article leaves the breaking feed at its
@@ -42,7 +48,7 @@ from typing import Protocol
 
 from store.clock import Clock, utc_now
 from store.protocol import CommitWatch, Store
-from store.types import from_us
+from store.types import Hold, from_us, to_us
 
 log = logging.getLogger("nashra.outbox")
 
@@ -83,11 +89,20 @@ class OutboxWorker:
 
     ``feeds`` are the feeds that exist: a change queued for a feed no longer
     configured is dropped, since nobody can be subscribed to it. ``clock``
-    dates claims, retries and the feeds' self-timed changes.
+    dates claims, retries and the feeds' self-timed changes. ``after``: the
+    sink whose change of a feed must be delivered before this one's.
     """
 
-    def __init__(self, store: Store, sink: Sink, feeds: Collection[str], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sink: Sink,
+        feeds: Collection[str],
+        clock: Clock,
+        after: str | None = None,
+    ) -> None:
         self.store, self.sink, self.feeds, self.clock = store, sink, feeds, clock
+        self.after = after
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # each feed's next self-timed change (µs) as this worker last queued it
@@ -167,10 +182,13 @@ class OutboxWorker:
         """
         now = utc_now(self.clock)  # one reading, in the store's microseconds, for the round
         next_change = await self._queue_timed_changes(now)
-        due = await self.store.next_change_due(self.sink.name)
+        hold = None
+        if self.after is not None:  # pending: due now, or claimed (due a lease from now)
+            hold = Hold(self.after, to_us(now) + int(LEASE * 1_000_000))
+        due = await self.store.next_change_due(self.sink.name, hold)
         if due is not None and due <= now:
-            await self._deliver_due(now)
-            due = await self.store.next_change_due(self.sink.name)
+            await self._deliver_due(now, hold)
+            due = await self.store.next_change_due(self.sink.name, hold)
         return min(next_change, due.timestamp() if due is not None else math.inf)
 
     async def _queue_timed_changes(self, now: datetime) -> float:
@@ -222,8 +240,8 @@ class OutboxWorker:
         self._set_aside.pop(feed, None)
         return True
 
-    async def _deliver_due(self, claimed_at: datetime) -> None:
-        claimed = await self.store.claim_changes(self.sink.name, claimed_at, LEASE)
+    async def _deliver_due(self, claimed_at: datetime, hold: Hold | None) -> None:
+        claimed = await self.store.claim_changes(self.sink.name, claimed_at, LEASE, hold)
         deadline = asyncio.get_running_loop().time() + SEND_BUDGET
         results = await asyncio.gather(
             *(self._deliver(c.feed, c.attempts, claimed_at, deadline) for c in claimed),

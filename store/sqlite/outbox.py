@@ -15,12 +15,25 @@ import sqlite3
 from collections.abc import Sequence
 
 from store.sqlite.connection import transaction
-from store.types import Claim
+from store.types import Claim, Hold
 
 _MICRO = 1_000_000
 
-#: When a sink's soonest change is due (µs), or NULL: read on the store's reader.
-NEXT_DUE = "SELECT min(due_us) FROM outbox WHERE sink = ?"
+#: Whether the change of row ``o`` waits for sink ?2's change of the same feed: one
+#: due by ?3, claimed (due again a lease from its claim) or failed. ?2 NULL: none waits.
+_HELD = """
+    EXISTS (SELECT 1 FROM outbox AS first WHERE first.sink = ?2 AND first.feed = o.feed
+            AND (first.due_us <= ?3 OR first.attempts > 0))
+"""
+
+#: When sink ?1's soonest change not held is due (µs), or NULL: read on the store's reader.
+NEXT_DUE = f"SELECT min(due_us) FROM outbox AS o WHERE sink = ?1 AND NOT {_HELD}"
+
+
+def hold_parameters(hold: Hold | None) -> tuple[str | None, int]:
+    """The values of ?2 and ?3 in :data:`_HELD`."""
+    return (None, 0) if hold is None else (hold.sink, hold.until_us)
+
 
 # Queues a change of feed ?2, due at ?3, for sink ?1 (NULL: every registered
 # sink); a row already queued keeps the earlier due time. "WHERE true" lets
@@ -55,13 +68,16 @@ def register(conn: sqlite3.Connection, sink: str) -> None:
         conn.execute("INSERT INTO outbox_sinks (sink) VALUES (?) ON CONFLICT DO NOTHING", (sink,))
 
 
-def claim(conn: sqlite3.Connection, sink: str, now_us: int, lease: float) -> list[Claim]:
-    """The due changes of ``sink``, soonest first, each now due again when its lease ends."""
+def claim(
+    conn: sqlite3.Connection, sink: str, now_us: int, lease: float, hold: Hold | None = None
+) -> list[Claim]:
+    """The due changes of ``sink`` not held, soonest first, each due again when its lease ends."""
     lease_until = now_us + int(lease * _MICRO)
     with transaction(conn):
         rows = conn.execute(
-            "SELECT feed, attempts FROM outbox WHERE sink = ? AND due_us <= ? ORDER BY due_us",
-            (sink, now_us),
+            "SELECT feed, attempts FROM outbox AS o WHERE sink = ?1 AND due_us <= ?4"
+            f" AND NOT {_HELD} ORDER BY due_us",
+            (sink, *hold_parameters(hold), now_us),
         ).fetchall()
         conn.executemany(
             "UPDATE outbox SET due_us = ? WHERE sink = ? AND feed = ?",

@@ -45,6 +45,7 @@ from store.types import (
     Article,
     Claim,
     FeedTimes,
+    Hold,
     Outcome,
     Prepared,
     SyncCursor,
@@ -271,13 +272,16 @@ class SQLiteStore:
         """From now on, every write queues a change per touched feed for ``sink``."""
         await self._run_write(lambda conn: outbox.register(conn, sink))
 
-    async def claim_changes(self, sink: str, now: datetime, lease: float) -> list[Claim]:
+    async def claim_changes(
+        self, sink: str, now: datetime, lease: float, hold: Hold | None = None
+    ) -> list[Claim]:
         """The feeds whose change is due for ``sink``, each leased for ``lease`` seconds.
 
         A lease keeps other worker processes from sending the same change;
-        one not finished in time is due again when it ends.
+        one not finished in time is due again when it ends. With ``hold``,
+        a feed whose change of ``hold.sink`` is pending waits (see :class:`Hold`).
         """
-        return await self._run_write(lambda conn: outbox.claim(conn, sink, to_us(now), lease))
+        return await self._run_write(lambda conn: outbox.claim(conn, sink, to_us(now), lease, hold))
 
     async def change_sent(self, sink: str, feed: str, claimed_at: datetime, lease: float) -> None:
         """Forget a claimed change, unless a newer one was queued meanwhile.
@@ -302,9 +306,9 @@ class SQLiteStore:
             )
         )
 
-    async def next_change_due(self, sink: str) -> datetime | None:
-        """When ``sink``'s soonest queued change is due, if any."""
-        rows = await self._read(outbox.NEXT_DUE, (sink,))
+    async def next_change_due(self, sink: str, hold: Hold | None = None) -> datetime | None:
+        """When ``sink``'s soonest queued change is due, if any, leaving out those held."""
+        rows = await self._read(outbox.NEXT_DUE, (sink, *outbox.hold_parameters(hold)))
         return from_us(int(rows[0][0])) if rows and rows[0][0] is not None else None
 
     async def queue_changes(self, sink: str, feeds: Sequence[str], due: datetime) -> None:

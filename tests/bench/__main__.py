@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
-from tests.bench import dataset
+from tests.bench import dataset, varnish
 from tests.bench.cases import Case, CaseError, cold_feeds, every_feed, load_cases
 from tests.bench.cold import measure_cold
 from tests.bench.config import write_config
@@ -28,8 +28,9 @@ from tests.bench.publish import PublishFailed, measure_publish
 from tests.bench.pyload import LoadFailed
 from tests.bench.report import BenchResult, CaseRun, table, write_json
 from tests.bench.results import LoadOptions
-from tests.bench.server import ServeCommand, ServerFailed, serve, trouble
+from tests.bench.server import ServeCommand, ServerFailed, free_port, serve, trouble
 from tests.bench.wrk import WrkFailed
+from tests.support.varnish import running_varnish
 
 WARMUP_S = 1
 SERVER_CPU, LOAD_CPU = "1", "0"
@@ -69,7 +70,14 @@ def run(args: argparse.Namespace, work: Path) -> BenchResult:
         command = ServeCommand(nashra, config, db, args.workers, SERVER_CPU if pinned else "")
         result.cold = measure_cold(command, cold_feeds(articles.categories), args.cold_runs, work)
         result.failures += result.cold.failures
-        _load(command, options, list(articles.categories), result, work / "serve-load.log")
+        cache_port = free_port() if args.varnish and varnish.available() else None
+        if cache_port is not None:  # the load server purges it and takes API writes
+            load_config = work / "nashra-load.toml"
+            load_config.write_text(config.read_text() + varnish.cdn_toml(cache_port))
+            command = dataclasses.replace(command, config=load_config)
+        _load(
+            command, options, list(articles.categories), result, work / "serve-load.log", cache_port
+        )
     if args.only in ("all", "publish"):
         print("publish: every feed, again, then --watch idle", file=sys.stderr, flush=True)
         result.published = measure_publish(nashra, config, db, work)
@@ -85,19 +93,36 @@ def _load(
     categories: list[str],
     result: BenchResult,
     log: Path,
+    cache_port: int | None,
 ) -> None:
-    """Start a server, warm it up, run every load case, read its peak memory, stop it."""
+    """Start a server, warm it up, run every load case, read its peak memory, stop it.
+
+    With ``cache_port``, then start Varnish there in front of it, run the
+    cases through it and time how soon API writes show through it.
+    """
     with serve(command, log) as server:
         warmup = Case("-", "warm-up", every_feed(categories))
         run_load(warmup, server.port, dataclasses.replace(options, duration=WARMUP_S))
-        for case in load_cases(server.port, categories):
-            print(f"load {case.key}) {case.title}", file=sys.stderr, flush=True)
-            measured = run_load(case, server.port, options)
-            result.cases.append(CaseRun(case, measured))
-            if problem := measured.problem(case):
-                result.failures.append(f"{case.key}) {case.title}: {problem}")
+        _run_cases(load_cases(server.port, categories), server.port, options, result)
         result.peak_rss_mib = server.peak_rss_mib()
         result.server_processes = server.processes()
+        if cache_port is None:
+            return
+        with running_varnish(server.port, port=cache_port):
+            run_load(warmup, cache_port, dataclasses.replace(options, duration=WARMUP_S))
+            cases = varnish.varnish_cases(cache_port, categories)
+            _run_cases(cases, cache_port, options, result)
+            print(f"purge to visible: {varnish.WRITES} API writes", file=sys.stderr, flush=True)
+            result.purge = varnish.purge_latency(server.port, cache_port, categories)
+
+
+def _run_cases(cases: list[Case], port: int, options: LoadOptions, result: BenchResult) -> None:
+    for case in cases:
+        print(f"load {case.key}) {case.title}", file=sys.stderr, flush=True)
+        measured = run_load(case, port, options)
+        result.cases.append(CaseRun(case, measured))
+        if problem := measured.problem(case):
+            result.failures.append(f"{case.key}) {case.title}: {problem}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
         "response's ETag and Last-Modified, where every answer must be 304; d) the RSS GET with "
         "Accept-Encoding: gzip; e) a random feed on each request, among every category, all and "
         "breaking, in RSS, Atom and JSON Feed; f) GET of the main category's page (.html) with "
-        "Accept-Encoding: gzip. "
+        "Accept-Encoding: gzip. With varnishd installed (and no --no-varnish): va), vc), vd) "
+        "cases a), c) and d) through Varnish with config/varnish/nashra.vcl, and the purge "
+        "latency. "
         "Exit status: 0, 1 if a check failed (e.g. case c got other than 304s), 2 on error.",
     )
     source = parser.add_mutually_exclusive_group()
@@ -185,6 +212,14 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="after the import, run only the serve cases (cold renders and load) or only "
         "the publish ones (nashra publish of every feed, and --watch idle CPU); default: all",
+    )
+    parser.add_argument(
+        "--no-varnish",
+        dest="varnish",
+        action="store_false",
+        help="skip the cases through Varnish (config/varnish/nashra.vcl), which run when "
+        "varnishd is installed: cached GET, 304 and gzip through it, and the delay from "
+        f"each of {varnish.WRITES} API writes to its article showing through it",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     return parser

@@ -62,14 +62,15 @@ def load_cases(port: int, categories: Iterable[str]) -> list[Case]:
     return [
         Case("a", f"GET {main}", (main,)),
         Case("b", f"GET {main_json}", (main_json,)),
-        Case("c", f"conditional GET {main} (304)", (main,), _validators(port, main), 304),
+        Case("c", f"conditional GET {main} (304)", (main,), validators(port, main), 304),
         Case("d", f"GET {main}, gzip", (main,), {"Accept-Encoding": "gzip"}),
         Case("e", "random feed, RSS, Atom or JSON Feed", every_feed(slugs)),
         Case("f", f"GET {page}, gzip", (page,), {"Accept-Encoding": "gzip"}),
     ]
 
 
-def _validators(port: int, path: str) -> dict[str, str]:
+def validators(port: int, path: str) -> dict[str, str]:
+    """The ETag and Last-Modified of a first GET of ``path``, to send back."""
     first = get(port, path)
     names = {"If-None-Match": "etag", "If-Modified-Since": "last-modified"}
     validators = {name: first.headers[h] for name, h in names.items() if h in first.headers}

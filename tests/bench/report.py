@@ -13,6 +13,7 @@ from tests.bench.cold import ColdResult
 from tests.bench.ingest import ImportResult
 from tests.bench.publish import PublishResult
 from tests.bench.results import LoadResult
+from tests.bench.varnish import PurgeLatency
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class BenchResult:
     #: lines of the server logs that report errors or warnings
     server_trouble: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: API write to visible through Varnish, when Varnish ran
+    purge: PurgeLatency | None = None
 
 
 def write_json(result: BenchResult, path: Path) -> None:
@@ -63,6 +66,7 @@ def _serve_lines(result: BenchResult) -> list[str]:
         *_cold_lines(result.cold),
         "",
         *_load_lines(result.cases),
+        *_purge_lines(result.purge),
         "",
         f"Server peak RSS: {result.peak_rss_mib:.1f} MiB "
         f"(VmHWM summed over {result.server_processes} process(es), after the load)",
@@ -141,6 +145,16 @@ def _load_lines(cases: list[CaseRun]) -> list[str]:
             f"{r.bytes_per_response:10,.0f} {r.bad_status:9d} {r.socket_errors:8d}  {statuses}"
         )
     return lines
+
+
+def _purge_lines(purge: PurgeLatency | None) -> list[str]:
+    if purge is None:
+        return []
+    return [
+        f"Purge to visible through Varnish: median {purge.median_ms:.1f} ms, worst "
+        f"{purge.worst_ms:.1f} ms over {purge.writes} API writes (from the write's answer "
+        "to the article in the feed)"
+    ]
 
 
 def _name(case: Case) -> str:

@@ -12,6 +12,7 @@ import pytest
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings, parse_settings
 from feeds.config.settings import (
     CategoryConfig,
+    CdnOptions,
     FeedOptions,
     ServerOptions,
     Settings,
@@ -379,3 +380,41 @@ def test_repository_config_states_the_default_server_limits() -> None:
 )
 def test_bad_server_limit(mutate: Mutation, key: str, message: str) -> None:
     check(mutate, key, message)
+
+
+def test_cdn_defaults_and_values() -> None:
+    assert parse_settings(VALID).cdn == CdnOptions()
+    assert CdnOptions().purge == () and CdnOptions().key_headers == ("xkey",)
+    data = copy.deepcopy(VALID)
+    data["cdn"] = {
+        "purge": ["http://cache-1:6081/", "https://cache-2.example/purge"],
+        "purge_timeout": 3,
+        "s_maxage": 86400,
+        "stale_while_revalidate": 0,
+        "stale_if_error": 600,
+        "key_headers": ["Surrogate-Key", "Cache-Tag"],
+    }
+    assert parse_settings(data).cdn == CdnOptions(
+        ("http://cache-1:6081/", "https://cache-2.example/purge"),
+        3, 86400, 0, 600, ("Surrogate-Key", "Cache-Tag"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cdn", "key", "message"),
+    [
+        ({"purge": "http://cache/"}, "cdn.purge", "must be an array"),
+        ({"purge": ["http://cache/", "cache:6081"]}, "cdn.purge[1]", "absolute http(s) URL"),
+        ({"purge": ["http://cache/\n"]}, "cdn.purge[0]", "absolute http(s) URL"),
+        ({"purge_timeout": 0}, "cdn.purge_timeout", ">= 1"),
+        ({"s_maxage": -1}, "cdn.s_maxage", ">= 0"),
+        ({"stale_if_error": 1.5}, "cdn.stale_if_error", "integer, got float"),
+        ({"key_headers": ["Surrogate Key"]}, "cdn.key_headers[0]", "HTTP header name"),
+        ({"key_headers": ["xkey", "XKey"]}, "cdn.key_headers", "names a header twice"),
+        ({"purge_url": []}, "cdn.purge_url", "unknown key"),
+    ],
+    ids=["not-array", "not-url", "control", "timeout", "s_maxage", "float", "header", "twice",
+         "unknown"],
+)  # fmt: skip
+def test_bad_cdn(cdn: dict[str, Any], key: str, message: str) -> None:
+    check(lambda d: d.update(cdn=cdn), key, message)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from store.sqlite.store import SQLiteStore
-from store.types import Claim
+from store.types import Claim, Hold, to_us
 from tests.support.builders import NOW, article
 from tests.support.clock import Clock
 from tests.support.store import run
@@ -136,3 +136,36 @@ def _outbox(path: Path) -> list[tuple[str, str, int, str | None]]:
         return conn.execute(
             "SELECT sink, feed, attempts, last_error FROM outbox ORDER BY sink, feed"
         ).fetchall()
+
+
+def test_a_hold_keeps_a_feeds_change_back_while_the_first_sinks_change_is_pending(
+    tmp_path: Path,
+) -> None:
+    async def scenario(store: SQLiteStore) -> None:
+        await store.register_sink("cdn")
+        await store.register_sink("websub")
+        await store.put_articles([article(1)])  # politics and all, due NOW for both sinks
+
+        def hold(at: datetime) -> Hold:  # as the worker makes it: pending within a lease
+            return Hold("cdn", to_us(at) + int(LEASE * 1_000_000))
+
+        assert await store.next_change_due("websub", hold(NOW)) is None  # due, not purged
+        assert await store.claim_changes("websub", NOW, LEASE, hold(NOW)) == []
+        claimed = await store.claim_changes("cdn", NOW, LEASE)  # being purged: still held
+        assert sorted(claimed) == BOTH
+        assert await store.claim_changes("websub", NOW, LEASE, hold(NOW)) == []
+        await store.change_sent("cdn", "all", NOW, LEASE)
+        retry = NOW + 5 * SECOND
+        await store.change_failed("cdn", "politics", NOW, LEASE, retry, "HTTP 503")
+        assert await store.next_change_due("websub", hold(NOW)) == NOW  # all: purged
+        assert await store.claim_changes("websub", NOW, LEASE, hold(NOW)) == [Claim("all", 0)]
+        await store.change_sent("websub", "all", NOW, LEASE)
+        later = NOW + 60 * SECOND  # politics: its purge failed, held until it succeeds
+        assert await store.claim_changes("websub", later, LEASE, hold(later)) == []
+        assert await store.claim_changes("websub", later, LEASE) == [Claim("politics", 0)]
+        # a change of the first sink far ahead (an embargo's end) holds nothing now
+        await store.queue_changes("cdn", ["economy"], NOW + 3600 * SECOND)
+        await store.queue_changes("websub", ["economy"], NOW)
+        assert await store.claim_changes("websub", NOW, LEASE, hold(NOW)) == [Claim("economy", 0)]
+
+    run(scenario, tmp_path / "s.db", Clock.at(NOW))

@@ -5,11 +5,13 @@ talks to it over real sockets, with real connection errors when it is down.
 Each request is kept as a :class:`Ping` (when it came, its form fields and
 headers, and the status the hub answered); the hub can be told to answer the
 next requests with an error, or to go down (its port then refuses
-connections) and come back on the same port.
+connections) and come back on the same port. It also stands in for a cache
+that nashra purges: any method is recorded.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +22,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 ACCEPTED = 204  # what a hub answers a publish notification it takes
+_ARRIVALS = itertools.count()  # shared by every stand-in: which of two got a request first
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class Ping:
     form: dict[str, list[str]]
     headers: dict[str, str]
     status: int  # what the hub answered
+    method: str = "POST"
+    order: int = 0  # its place among the requests every stand-in in this process received
 
     @property
     def ok(self) -> bool:
@@ -67,7 +72,9 @@ class Hub:
         }
         with self._arrived:
             status = self._failures.pop(0) if self._failures else ACCEPTED
-            self._pings.append(Ping(self.clock(), parse_qs(body.decode()), headers, status))
+            ping = Ping(self.clock(), parse_qs(body.decode()), headers, status, scope["method"],
+                        next(_ARRIVALS))  # fmt: skip
+            self._pings.append(ping)
             self._arrived.notify_all()
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
