@@ -95,8 +95,15 @@ def authenticate(header: str | None, tokens: Iterable[Token]) -> Token:
 
 
 def allowed(token: Token, categories: Iterable[str]) -> bool:
-    """Whether ``token`` may write an article in all of ``categories``."""
-    return token.categories is None or token.categories.issuperset(categories)
+    """Whether ``token`` may write (read, delete) an article in all of ``categories``.
+
+    An article in no category is a breaking flash, the whole site's: a token
+    limited to some categories reaches it only if it may mark breaking news.
+    """
+    if token.categories is None:
+        return True
+    wanted = frozenset(categories)
+    return token.categories.issuperset(wanted) if wanted else token.may_mark_breaking
 
 
 def may_set_breaking(token: Token, article: Article, stored: Article | None) -> bool:

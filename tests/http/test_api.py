@@ -627,6 +627,26 @@ def test_a_desk_may_correct_a_breaking_story_but_not_unmark_or_extend_it(
         assert get(client, "t-00001").json() == fixed
 
 
+def test_a_flash_in_no_category_is_out_of_a_desks_reach_without_breaking_rights(
+    breaking_config: Path,
+) -> None:
+    with TestClient(
+        create_app(load_settings(breaking_config)), base_url="https://news.example"
+    ) as client:
+        flash = record(1, categories=[], breaking=True)
+        assert post(client, flash).status_code == 201  # the newsroom's, in no category
+        before = served_etags(client, ["breaking", "all"])
+        for response in (
+            get(client, "t-00001", DESK),
+            delete(client, "t-00001", DESK),
+            put(client, "t-00001", {**flash, "title": "x"}, DESK),
+        ):
+            assert response.status_code in (403, 404), response.text
+        assert get(client, "t-00001").json() == flash
+        assert served_etags(client, ["breaking", "all"]) == before
+        assert get(client, "t-00001", BREAKING_DESK).status_code == 200  # breaking = true
+
+
 def test_no_token_configured_means_no_writes(make_config: MakeConfig) -> None:
     with TestClient(create_app(load_settings(make_config(tokens=[])))) as client:
         response = post(client, record(1))
