@@ -128,9 +128,10 @@ class Hold(NamedTuple):
     """A sink whose change of a feed goes first: another sink's change of it waits.
 
     A change of ``sink`` holds the same feed's change of the waiting sink
-    while it is due by ``until`` (due now, or claimed and being delivered:
-    ``until`` is a lease past now) or has failed and waits for its retry.
-    So caches are purged before WebSub subscribers are told to fetch.
+    while it is due by ``until`` (now), claimed and being delivered, or has
+    failed and waits for its retry; one queued for later (an embargo's end)
+    holds nothing until then. So caches are purged before WebSub
+    subscribers are told to fetch.
     """
 
     sink: str

@@ -183,8 +183,8 @@ class OutboxWorker:
         now = utc_now(self.clock)  # one reading, in the store's microseconds, for the round
         next_change = await self._queue_timed_changes(now)
         hold = None
-        if self.after is not None:  # pending: due now, or claimed (due a lease from now)
-            hold = Hold(self.after, to_us(now) + int(LEASE * 1_000_000))
+        if self.after is not None:  # pending: due now, claimed or failed
+            hold = Hold(self.after, to_us(now))
         due = await self.store.next_change_due(self.sink.name, hold)
         if due is not None and due <= now:
             await self._deliver_due(now, hold)

@@ -20,10 +20,11 @@ from store.types import Claim, Hold
 _MICRO = 1_000_000
 
 #: Whether the change of row ``o`` waits for sink ?2's change of the same feed: one
-#: due by ?3, claimed (due again a lease from its claim) or failed. ?2 NULL: none waits.
+#: due by ?3 (now), claimed and being delivered, or failed. ?2 NULL: none waits. A
+#: change due later (an embargo's end) holds nothing until its moment.
 _HELD = """
     EXISTS (SELECT 1 FROM outbox AS first WHERE first.sink = ?2 AND first.feed = o.feed
-            AND (first.due_us <= ?3 OR first.attempts > 0))
+            AND (first.due_us <= ?3 OR first.claimed OR first.attempts > 0))
 """
 
 #: When sink ?1's soonest change not held is due (µs), or NULL: read on the store's reader.
@@ -80,7 +81,7 @@ def claim(
             (sink, *hold_parameters(hold), now_us),
         ).fetchall()
         conn.executemany(
-            "UPDATE outbox SET due_us = ? WHERE sink = ? AND feed = ?",
+            "UPDATE outbox SET due_us = ?, claimed = 1 WHERE sink = ? AND feed = ?",
             [(lease_until, sink, feed) for feed, _ in rows],
         )
     return [Claim(str(feed), int(attempts)) for feed, attempts in rows]
@@ -107,7 +108,7 @@ def failed(
     """Count an attempt; due at ``retry_us``, or sooner if a newer change asked for sooner."""
     with transaction(conn):
         conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, claimed = 0,"
             " due_us = CASE WHEN due_us = ? THEN ? ELSE min(due_us, ?) END"
             " WHERE sink = ? AND feed = ?",
             (error[:500], claimed_us + int(lease * _MICRO), retry_us, retry_us, sink, feed),

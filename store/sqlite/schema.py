@@ -220,12 +220,24 @@ def sync_cursors(conn: sqlite3.Connection, now: datetime) -> None:
     )
 
 
+def outbox_claims(conn: sqlite3.Connection, now: datetime) -> None:
+    """6: mark outbox changes claimed and being delivered.
+
+    A sink that goes after another (WebSub after the caches' purges) waits
+    while the first sink's change of a feed is claimed; telling a claimed
+    row by its due time alone (a lease ahead) also held it for a change
+    queued to come within a lease (an embargo ending in 20 s).
+    """
+    conn.execute("ALTER TABLE outbox ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_store,
     outbox_by_sink,
     image_details,
     import_staging,
     sync_cursors,
+    outbox_claims,
 )
 
 

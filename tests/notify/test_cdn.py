@@ -145,3 +145,19 @@ def test_an_embargo_end_is_purged_at_its_moment(
     late = pings[len(early) :]
     assert purged(late) == {"politics", "all"}
     assert all(ping.at == moment for ping in late)
+
+
+def test_a_timed_change_coming_soon_does_not_hold_a_writes_ping(
+    client: TestClient, hub: Hub, caches: tuple[Hub, Hub], clock: Clock
+) -> None:
+    written_at = clock.stop()
+    soon = datetime.fromtimestamp(math.floor(written_at) + 20, UTC).isoformat()
+    publish(client, record(6, "ar", published=soon, updated=soon))  # politics changes in 20 s
+    first = hub.wait_for(lambda pings: accepted(pings) >= topics("politics", "all"), timeout=10)
+    assert accepted(first) >= topics("politics", "all")
+    told = len(hub.pings())
+    publish(client, record(7, "ar"))  # a write now, while the purge in 20 s is queued
+    # the clock does not move: the ping follows the purge, not the embargo's end
+    fresh = topics("politics", "all")
+    pings = hub.wait_for(lambda pings: accepted(pings[told:]) >= fresh, timeout=10)
+    assert accepted(pings[told:]) >= fresh
