@@ -24,8 +24,9 @@ hand it to a reader. The feed stays ``public``; a cache that honours Vary
 never gives it to a navigation, and one that does not gives a browser the
 feed, as before the page existed, never a reader the page.
 
-Shared caches (a CDN, Varnish) get their own lifetime, ``s-maxage``, long
-since nashra purges them on every change (:mod:`feeds.notify.cdn`), and may
+Shared caches (a CDN, Varnish) that nashra purges on every change
+(``cdn.purge``, :mod:`feeds.notify.cdn`) get their own lifetime,
+``s-maxage``, long; any shared cache may
 serve a stale copy while they refetch or while nashra is down. Every
 lifetime, shared or not, ends at the feed's next self-timed change. Each
 feed response names its surrogate keys (:mod:`feeds.model.surrogate`) in
@@ -255,12 +256,14 @@ def _cache_control(
     """The feed's lifetimes, each ending by its next self-timed change (``until_change`` s).
 
     A page at a feed URL is ``private``: only the browser keeps it. The feed
-    is ``public``, with ``s-maxage`` for shared caches, and
-    ``stale-while-revalidate`` only as far as it stays before the change:
-    a cache never serves a feed past its next change, unless nashra is down
-    (``stale-if-error``).
+    is ``public``, with ``s-maxage`` for shared caches when nashra purges
+    them (``cdn.purge``; a cache nothing purges keeps it ``max-age``, as
+    readers do), and ``stale-while-revalidate`` only as far as it stays
+    before the change: a cache never serves a feed past its next change,
+    unless nashra is down (``stale-if-error``).
     """
-    max_age, s_maxage, revalidate = spec.max_age, cdn.s_maxage, cdn.stale_while_revalidate
+    max_age, revalidate = spec.max_age, cdn.stale_while_revalidate
+    s_maxage = cdn.s_maxage if cdn.purge else max_age
     if until_change is not None:
         left = max(0, int(until_change))
         max_age, s_maxage = min(max_age, left), min(s_maxage, left)
@@ -268,7 +271,8 @@ def _cache_control(
     if not shared:
         return _cache_control_header(f"private, max-age={max_age}")
     return _cache_control_header(
-        f"public, max-age={max_age}, s-maxage={s_maxage}"
+        f"public, max-age={max_age}"
+        + (f", s-maxage={s_maxage}" if cdn.purge else "")
         + (f", stale-while-revalidate={revalidate}" if revalidate else "")
         + (f", stale-if-error={cdn.stale_if_error}" if cdn.stale_if_error else "")
     )

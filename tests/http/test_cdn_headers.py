@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,41 @@ def test_every_feed_response_names_its_keys_in_xkey(
     assert not_modified.headers["xkey"] == keys  # a cache that revalidates keeps them
 
 
-def test_shared_caches_keep_feeds_long_readers_as_before(
+#: a cache nashra purges; nothing listens there: its purges fail and are retried
+PURGED = {"purge": ["http://127.0.0.1:9/"]}
+
+
+def test_purged_caches_keep_feeds_long_readers_as_before(
+    make_config: MakeConfig, clock: Clock, import_records: ImportRecords
+) -> None:
+    with TestClient(create_app(load_settings(make_config(cdn=PURGED)), clock=clock)) as client:
+        assert import_records([record(1)]).code == 0
+        feed = cache_directives(client.get("/feeds/politics.rss").headers["cache-control"])
+        page = client.get("/feeds/politics.rss", headers=NAVIGATION)
+    assert feed == {"public": None, "max-age": 300, "s-maxage": 14400,
+                    "stale-while-revalidate": 30, "stale-if-error": 86400}  # fmt: skip
+    assert page.headers["cache-control"] == "private, max-age=300"  # the browser's only
+
+
+def test_caches_nothing_purges_keep_feeds_as_readers_do(
     client: TestClient, import_records: ImportRecords
 ) -> None:
     assert import_records([record(1)]).code == 0
     feed = cache_directives(client.get("/feeds/politics.rss").headers["cache-control"])
-    assert feed == {"public": None, "max-age": 300, "s-maxage": 14400,
+    assert feed == {"public": None, "max-age": 300,
                     "stale-while-revalidate": 30, "stale-if-error": 86400}  # fmt: skip
-    page = client.get("/feeds/politics.rss", headers=NAVIGATION)
-    assert page.headers["cache-control"] == "private, max-age=300"  # the browser's only
+
+
+def test_a_purged_caches_lifetime_ends_at_the_feeds_next_change(
+    make_config: MakeConfig, clock: Clock, import_records: ImportRecords
+) -> None:
+    clock.stop()
+    soon = datetime.fromtimestamp(int(clock.now) + 1800, UTC).isoformat()
+    with TestClient(create_app(load_settings(make_config(cdn=PURGED)), clock=clock)) as client:
+        assert import_records([record(1), record(2, published=soon, updated=soon)]).code == 0
+        feed = cache_directives(client.get("/feeds/politics.rss").headers["cache-control"])
+    assert 1790 <= feed["s-maxage"] <= 1800  # type: ignore[operator]
+    assert "stale-while-revalidate" not in feed
 
 
 def test_the_headers_and_lifetimes_are_configurable(
@@ -54,6 +81,7 @@ def test_the_headers_and_lifetimes_are_configurable(
 ) -> None:
     config = make_config(
         cdn={
+            **PURGED,
             "key_headers": ["Surrogate-Key", "Cache-Tag"],
             "s_maxage": 86400,
             "stale_while_revalidate": 0,

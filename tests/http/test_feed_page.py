@@ -29,10 +29,8 @@ FEED_TYPES = {
     "json": "application/feed+json; charset=utf-8",
 }
 NEGOTIATED = "Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode"
-#: a feed's Cache-Control by default: for readers, for shared caches, stale when allowed
-FEED_CACHE_CONTROL = (
-    "public, max-age=300, s-maxage=14400, stale-while-revalidate=30, stale-if-error=86400"
-)
+#: a feed's Cache-Control by default (no cache to purge): one lifetime, stale when allowed
+FEED_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=30, stale-if-error=86400"
 
 
 @pytest.fixture
