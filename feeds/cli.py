@@ -119,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     imp = commands.add_parser(
         "import",
         parents=[common],
-        help="import articles from a JSON Lines file",
-        description="Import articles from a JSON Lines file (one article per line; see README). "
+        help="import articles from a JSON Lines file or a WordPress export",
+        description="Import articles from a JSON Lines file (one article per line; see README) "
+        "or a WordPress export (--format wxr). "
         "By default a file with any invalid record imports nothing and exits 1.",
     )
     imp.add_argument(
@@ -374,6 +375,12 @@ async def _run_import(
         if kind == "jsonl":
             return await _import_source(
                 JsonLinesSource(stream, size), store, settings, skip_invalid
+            )
+        if synced := await store.sync_cursors():
+            raise NashraError(
+                f"import: this store is kept in step with {synced[0].source} by nashra sync "
+                "wordpress; a WXR export would replace its posts with the export's raw text, "
+                "and the next sync would put them back: run nashra sync wordpress --full instead"
             )
         wxr = WxrSource(stream, settings, size)
         summary = await import_records(

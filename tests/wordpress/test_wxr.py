@@ -73,3 +73,15 @@ def test_a_file_that_is_not_xml_is_one_line(tmp_path: Any, nashra: Nashra) -> No
     assert run.code == 2
     assert run.err.startswith("nashra: error: not a well-formed WordPress export: ")
     assert run.err.count("\n") == 1
+
+
+def test_a_store_kept_in_step_by_sync_refuses_an_export(
+    settings: Settings, sync: Any, wordpress: ReplayWordPress, nashra: Nashra
+) -> None:
+    wordpress.state("after")
+    sync(full=True)
+    synced = articles(settings)
+    run = nashra("import", "--format", "wxr", str(EXPORT))
+    assert run.code == 2
+    assert "nashra sync wordpress --full" in run.err and len(run.err.splitlines()) == 1
+    assert articles(settings) == synced  # the texturized text stays: no flip-flop
