@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import sqlite3
@@ -37,7 +36,7 @@ from pathlib import Path
 from store.errors import StoreError
 from store.sqlite.articles import bump
 from store.sqlite.connection import connect, transaction
-from store.sqlite.rows import ARTICLE_COLUMNS
+from store.sqlite.rows import ARTICLE_COLUMNS, json_entries
 from store.types import Outcome, Prepared
 
 _ARTICLE_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
@@ -75,7 +74,7 @@ class Stager:
         if not articles:
             return
         rows = [
-            (self.import_id, seq, json.dumps(a.entries), *[a.row[i] for i in _FROM_ROW])
+            (self.import_id, seq, json_entries(a.entries), *[a.row[i] for i in _FROM_ROW])
             for seq, a in articles
         ]
         try:
