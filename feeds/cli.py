@@ -12,27 +12,28 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from feeds import orphans
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
 from feeds.config.settings import Settings
-from feeds.http.tokens import new_token
 from feeds.ingest.language_id import LanguageIdentifyingSource
 from feeds.ingest.pipeline import ImportSummary, import_records
 from feeds.ingest.source import Source
 from feeds.ingest.sources.jsonl import JsonLinesSource
-from feeds.ingest.sources.wordpress import site_url
-from feeds.ingest.sources.wxr import WxrSource
-from feeds.ingest.wordpress_sync import sync_site
 from feeds.model.spec import feed_specs
-from feeds.notify.sinks import register_sinks
-from feeds.publish.site import PublishRound, StaticSite
-from feeds.publish.watcher import keep_current
 from store.clock import system_clock
 from store.errors import NashraError
 from store.protocol import Store
 from store.sqlite.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from feeds.publish.site import PublishRound
+
+# The modules of the other commands, and of the outbox, are imported by the commands that use
+# them: `nashra import`'s worker processes import this module again (the start method
+# "spawn" re-runs the main script), and each of them would pay for the HTTP client, the feed
+# formats and the publisher before validating a record.
 
 EXIT_REJECTED = 1
 EXIT_ERROR = 2
@@ -262,12 +263,17 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _sync_wordpress(args: argparse.Namespace) -> int:
+    from feeds.ingest.sources.wordpress import site_url
+
     settings = _settings(args)
     site_url(args.url)  # a wrong URL is an error before the store is opened (or made)
     return asyncio.run(_sync_wordpress_async(args, settings))
 
 
 async def _sync_wordpress_async(args: argparse.Namespace, settings: Settings) -> int:
+    from feeds.ingest.wordpress_sync import sync_site
+    from feeds.notify.sinks import register_sinks
+
     store = await SQLiteStore.open(settings.store.path)
     try:
         await register_sinks(store, settings)
@@ -305,6 +311,9 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 async def _publish_async(settings: Settings, directory: Path, *, watch: bool) -> int:
+    from feeds.publish.site import StaticSite
+    from feeds.publish.watcher import keep_current
+
     store = await SQLiteStore.open(settings.store.path)
     try:
         site = StaticSite(directory, settings, feed_specs(settings), store, system_clock)
@@ -326,6 +335,8 @@ def _complain(message: str) -> None:
 
 
 def _token_create(args: argparse.Namespace) -> int:
+    from feeds.http.tokens import new_token
+
     categories = args.categories.split(",") if args.categories is not None else None
     token, config_lines = new_token(args.name, categories, breaking=args.breaking)
     print("Token (shown only this once; give it to the client, nashra keeps only its hash):")
@@ -344,6 +355,8 @@ async def _open_and_close(settings: Settings) -> None:
 
 
 async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
+    from feeds.notify.sinks import register_sinks
+
     store = await SQLiteStore.open(settings.store.path)
     try:
         if args.if_empty and (count := await store.count_articles()):
@@ -382,6 +395,8 @@ async def _run_import(
                 "wordpress; a WXR export would replace its posts with the export's raw text, "
                 "and the next sync would put them back: run nashra sync wordpress --full instead"
             )
+        from feeds.ingest.sources.wxr import WxrSource
+
         wxr = WxrSource(stream, settings, size)
         summary = await import_records(
             wxr, store, settings, skip_invalid=skip_invalid, report=_report

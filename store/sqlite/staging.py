@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import sqlite3
@@ -37,7 +36,7 @@ from pathlib import Path
 from store.errors import StoreError
 from store.sqlite.articles import bump
 from store.sqlite.connection import connect, transaction
-from store.sqlite.rows import ARTICLE_COLUMNS
+from store.sqlite.rows import ARTICLE_COLUMNS, json_entries
 from store.types import Outcome, Prepared
 
 _ARTICLE_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
@@ -75,7 +74,7 @@ class Stager:
         if not articles:
             return
         rows = [
-            (self.import_id, seq, json.dumps(a.entries), *[a.row[i] for i in _FROM_ROW])
+            (self.import_id, seq, json_entries(a.entries), *[a.row[i] for i in _FROM_ROW])
             for seq, a in articles
         ]
         try:
@@ -150,7 +149,7 @@ def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Out
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS decided ("
         " seq INTEGER PRIMARY KEY, outcome INTEGER NOT NULL,"
-        " applies INTEGER NOT NULL, old_pk INTEGER, rank INTEGER)"
+        " applies INTEGER NOT NULL, old_pk INTEGER, rank INTEGER, feeds TEXT)"
     )
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS written (rank INTEGER PRIMARY KEY, seq INTEGER)")
     try:
@@ -159,7 +158,7 @@ def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Out
                 raise StoreError(f"import {import_id} is not registered; nothing was published")
             _fold_repeated(conn, import_id, repeated)
             _decide_the_rest(conn, import_id)
-            touched = _touched_feeds(conn, import_id)
+            touched = _touched_feeds(conn)
             _write_articles(conn, import_id)
             bump(conn, touched, now)
             counts = {
@@ -195,51 +194,56 @@ def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> 
             f"SELECT id, pk, digest, updated_us FROM articles WHERE id IN ({marks})", chunk
         ):
             current[id_] = (pk, digest, updated_us)
-    decided: list[tuple[int, int, int, int | None, int | None]] = []
+    decided: list[tuple[int, int, int, int | None, int | None, str | None]] = []
     last_written: dict[str, int] = {}  # id: index in decided of its latest written record
     first_written: dict[str, int] = {}  # id: seq of its first: a new article's pk comes then
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         rows = conn.execute(
-            "SELECT seq, id, digest, updated_us FROM import_staging"
+            "SELECT seq, id, digest, updated_us, feeds FROM import_staging"
             f" WHERE import = ? AND id IN ({marks}) ORDER BY seq",
             [import_id, *chunk],
         )
-        for seq, id_, digest, updated_us in rows:
+        for seq, id_, digest, updated_us, feeds in rows:
             found = current.get(id_)
             if found is None:
                 outcome, stored_pk = Outcome.ADDED, None
             else:
                 stored_pk, old_digest, old_updated_us = found
                 if old_digest == digest:
-                    decided.append((seq, _CODES[Outcome.UNCHANGED], 0, None, None))
+                    decided.append((seq, _CODES[Outcome.UNCHANGED], 0, None, None, None))
                     continue
                 if updated_us < old_updated_us:
-                    decided.append((seq, _CODES[Outcome.STALE], 0, None, None))
+                    decided.append((seq, _CODES[Outcome.STALE], 0, None, None, None))
                     continue
                 outcome = Outcome.UPDATED
             last_written[id_] = len(decided)
             first_written.setdefault(id_, seq)
-            decided.append((seq, _CODES[outcome], 0, stored_pk, None))
+            decided.append((seq, _CODES[outcome], 0, stored_pk, None, feeds))
             current[id_] = (stored_pk, digest, updated_us)
     for id_, index in last_written.items():  # only each id's last written version is stored
-        seq, code, _, stored_pk, _ = decided[index]
-        decided[index] = (seq, code, 1, stored_pk, first_written[id_])
+        seq, code, _, stored_pk, _, feeds = decided[index]
+        decided[index] = (seq, code, 1, stored_pk, first_written[id_], feeds)
     conn.executemany(
-        "INSERT INTO temp.decided (seq, outcome, applies, old_pk, rank) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO temp.decided (seq, outcome, applies, old_pk, rank, feeds)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         decided,
     )
 
 
 def _decide_the_rest(conn: sqlite3.Connection, import_id: int) -> None:
-    """Every record not decided yet, an id staged once, against the stored article."""
+    """Every record not decided yet, an id staged once, against the stored article.
+
+    A written record's feeds go along (:func:`_touched_feeds` then reads no staged row).
+    """
     conn.execute(
         f"""
-        INSERT OR IGNORE INTO temp.decided (seq, outcome, applies, old_pk)
-        SELECT seq, outcome, outcome IN (1, 2), CASE WHEN outcome = 2 THEN pk END
+        INSERT OR IGNORE INTO temp.decided (seq, outcome, applies, old_pk, feeds)
+        SELECT seq, outcome, outcome IN (1, 2), CASE WHEN outcome = 2 THEN pk END,
+            CASE WHEN outcome IN (1, 2) THEN feeds END
         FROM (
-            SELECT s.seq, a.pk, CASE
+            SELECT s.seq, a.pk, s.feeds, CASE
                 WHEN a.pk IS NULL THEN {_CODES[Outcome.ADDED]}
                 WHEN a.digest = s.digest THEN {_CODES[Outcome.UNCHANGED]}
                 WHEN s.updated_us < a.updated_us THEN {_CODES[Outcome.STALE]}
@@ -253,19 +257,17 @@ def _decide_the_rest(conn: sqlite3.Connection, import_id: int) -> None:
     )
 
 
-def _touched_feeds(conn: sqlite3.Connection, import_id: int) -> set[str]:
+def _touched_feeds(conn: sqlite3.Connection) -> set[str]:
     """The feeds every written record joins, and those the articles it replaces leave."""
     rows = conn.execute(
         """
-        SELECT DISTINCT f.value FROM temp.decided AS d
-        JOIN import_staging AS s ON s.import = ?1 AND s.seq = d.seq, json_each(s.feeds) AS f
+        SELECT DISTINCT f.value FROM temp.decided AS d, json_each(d.feeds) AS f
         WHERE d.outcome IN (1, 2)
         UNION
         SELECT DISTINCT f.value FROM temp.decided AS d
         JOIN articles AS a ON a.pk = d.old_pk, json_each(a.feeds) AS f
         WHERE d.applies AND d.old_pk IS NOT NULL
-        """,
-        (import_id,),
+        """
     )
     return {feed for (feed,) in rows}
 

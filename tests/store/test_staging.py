@@ -53,9 +53,12 @@ def sequences() -> list[list[Article]]:
         article(8, breaking=True, breaking_until=NOW + timedelta(hours=1)),  # added, expiring
         article(4, categories=("economy",)),  # same updated, other text: updated
     ]
+    # only new ids, each once, in a feed nothing else touches: its version and ping come
+    # from these records alone
+    only_new = [article(21, categories=("sports",)), article(23, categories=("sports",))]
     rng = random.Random(7)
     randomized = [[rng.choice(variants(rng)) for _ in range(40)] for _ in range(4)]
-    return [fixed, *randomized]
+    return [fixed, only_new, *randomized]
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
