@@ -28,7 +28,7 @@ import fcntl
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -100,9 +100,8 @@ class ImportLease:
     def __init__(self, conn: sqlite3.Connection, path: Path, now: datetime) -> None:
         self.import_id = secrets.randbits(62)
         self.lock_path = lock_path(path, self.import_id)
-        self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        self._fd = _locked_file(self.lock_path)
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             with transaction(conn):
                 conn.execute(
                     "INSERT INTO imports (id, pid, started) VALUES (?, ?, ?)",
@@ -122,12 +121,39 @@ class ImportLease:
         self._fd = -1
 
 
+def _locked_file(lock: Path) -> int:
+    """A new file at ``lock``, locked before its name appears: its open descriptor.
+
+    A store opened meanwhile sees no lock file, or a locked one, never an
+    unlocked one it would take for a dead import's and remove. So the file
+    is made and locked under a name no cleaner reads, then linked into
+    place (failing if the name exists), and the first name removed.
+    """
+    making = lock.with_name(f"{lock.name}.{os.getpid()}.new")
+    fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.link(making, lock)
+    except BaseException:
+        os.close(fd)
+        raise
+    finally:
+        making.unlink()
+    return fd
+
+
 def lock_path(path: Path, import_id: int) -> Path:
     return path.with_name(f"{path.name}-import-{import_id}")
 
 
-def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Outcome, int]:
+def publish(
+    conn: sqlite3.Connection, import_id: int, clock: Callable[[], datetime]
+) -> dict[Outcome, int]:
     """Make import ``import_id`` visible in one transaction; how many records had each outcome.
+
+    The change is dated by ``clock`` once the write lock is held: a write
+    that commits while this one waits for the lock is dated before it, so
+    If-Modified-Since never hides the import behind it.
 
     Records are decided in source order against the stored articles as they
     are now (an API write since staging counts): identical, unchanged; an
@@ -160,7 +186,7 @@ def publish(conn: sqlite3.Connection, import_id: int, now: datetime) -> dict[Out
             _decide_the_rest(conn, import_id)
             touched = _touched_feeds(conn)
             _write_articles(conn, import_id)
-            bump(conn, touched, now)
+            bump(conn, touched, clock())
             counts = {
                 _OUTCOMES[code]: count
                 for code, count in conn.execute(

@@ -361,9 +361,11 @@ class SQLiteImport:
     async def publish(self) -> dict[Outcome, int]:
         """One transaction makes the import visible; its staged rows are deleted afterwards."""
         store, import_id = self._store, self._lease.import_id
-        now = utc_now(store._clock)
+        clock = store._clock
         try:
-            counts = await store._run_write(lambda conn: staging.publish(conn, import_id, now))
+            counts = await store._run_write(
+                lambda conn: staging.publish(conn, import_id, lambda: utc_now(clock))
+            )
         except BaseException:
             await self.discard()
             raise

@@ -10,20 +10,27 @@ the outcomes counted.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import random
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
+from store.sqlite import staging
 from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
 from store.types import Article, Outcome, Prepared
 from tests.support.builders import NOW, article
 from tests.support.clock import Clock
 from tests.support.store import run
+
+T = TypeVar("T")
 
 STORED = [article(i) for i in range(6)]
 
@@ -130,3 +137,44 @@ def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM import_staging").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
     assert list(tmp_path.glob("store.db-import-*")) == []
+
+
+def test_a_store_opened_while_an_import_starts_never_takes_it_for_dead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another command opening the store (its leftover cleanup) at each step of a start."""
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+
+    cleaning: list[bool] = []
+
+    def clean_up() -> None:  # what every store open does
+        cleaning.append(True)
+        try:
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+                staging.remove_dead_imports(conn, path)
+        finally:
+            cleaning.pop()
+
+    def before(call: Callable[..., T]) -> Callable[..., T]:
+        def wrapped(*args: Any) -> T:
+            if not cleaning:  # the import's own call, not the cleaner's
+                clean_up()
+            return call(*args)
+
+        return wrapped
+
+    monkeypatch.setattr(staging.fcntl, "flock", before(fcntl.flock))
+    monkeypatch.setattr(staging.os, "link", before(os.link))
+
+    async def started(store: SQLiteStore) -> dict[Outcome, int]:
+        started = await store.start_import()
+        started.stager([(1, prepare(article(9)))])
+        monkeypatch.undo()
+        clean_up()  # a later open, while the import still runs
+        return await started.publish()
+
+    assert run(started, path, clock)[Outcome.ADDED] == 1
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("SELECT count(*) FROM articles WHERE id = 'a-9'").fetchone() == (1,)
