@@ -35,7 +35,7 @@ class StagedImport(Protocol):
     def stager(self) -> Callable[[Sequence[tuple[int, Prepared]]], None]:
         """A picklable callable that stages articles (readied by the store's ``preparer``).
 
-        Each article comes with its position in the source, unique and in
+        Each article comes with its number in the import, unique and in
         source order; a call is one short transaction, so it may run in
         several worker processes at once.
         """

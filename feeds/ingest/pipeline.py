@@ -179,34 +179,48 @@ class _Checked:
 def _checked_chunks(
     chunks: Iterator[Chunk[Raw]], task: _Task[Raw], workers: int | None
 ) -> Iterator[_Checked]:
-    first = next(chunks, None)
+    numbered = _numbered(chunks)
+    first = next(numbered, None)
     if first is None:
         return
-    second = next(chunks, None)
+    second = next(numbered, None)
     count = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
     if second is None or count <= 1:
-        for chunk in itertools.chain([first], [second] if second else [], chunks):
-            yield _check_chunk(task, chunk)
+        for seq, chunk in itertools.chain([first], [second] if second else [], numbered):
+            yield _check_chunk(task, seq, chunk)
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(
         count, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
     ) as pool:
         pending: deque[Future[_Checked]] = deque()
-        for chunk in itertools.chain([first, second], chunks):
-            pending.append(pool.submit(_check_chunk, task, chunk))
+        for seq, chunk in itertools.chain([first, second], numbered):
+            pending.append(pool.submit(_check_chunk, task, seq, chunk))
             if len(pending) >= 2 * count:  # bounded: memory stays flat
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-def _check_chunk(task: _Task[Raw], chunk: Chunk[Raw]) -> _Checked:
+def _numbered(chunks: Iterator[Chunk[Raw]]) -> Iterator[tuple[int, Chunk[Raw]]]:
+    """Each chunk with the staging number of its first record: records in source order.
+
+    Staging numbers the records itself rather than by their positions, which
+    a source gives for messages (a WXR post id) and need be neither unique
+    nor in order.
+    """
+    first = 1
+    for chunk in chunks:
+        yield first, chunk
+        first += len(chunk.items)
+
+
+def _check_chunk(task: _Task[Raw], first: int, chunk: Chunk[Raw]) -> _Checked:
     """Decode, validate, clean and stage a chunk of records (in a worker process, or inline)."""
     valid_articles: list[tuple[int, Prepared]] = []
     messages: list[str] = []
     rejected = 0
-    for position, raw in chunk.items:
+    for seq, (position, raw) in enumerate(chunk.items, start=first):
         where = f"{task.unit} {position}"
         try:
             valid = validate_record(task.decoder(raw), task.settings, position)
@@ -215,6 +229,6 @@ def _check_chunk(task: _Task[Raw], chunk: Chunk[Raw]) -> _Checked:
             messages.extend(describe(where, error.record_id, p) for p in error.problems)
             continue
         messages.extend("warning: " + describe(where, valid.article.id, w) for w in valid.warnings)
-        valid_articles.append((position, task.preparer(valid.article)))
+        valid_articles.append((seq, task.preparer(valid.article)))
     task.stager(valid_articles)
     return _Checked(messages, rejected)

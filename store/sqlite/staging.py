@@ -70,7 +70,7 @@ class Stager:
     import_id: int
 
     def __call__(self, articles: Sequence[tuple[int, Prepared]]) -> None:
-        """Stage ``articles``, each with its position in the source (unique, in source order)."""
+        """Stage ``articles``, each with its number in the import (unique, in source order)."""
         if not articles:
             return
         rows = [

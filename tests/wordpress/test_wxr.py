@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from feeds.config.settings import Settings
@@ -85,3 +86,20 @@ def test_a_store_kept_in_step_by_sync_refuses_an_export(
     assert run.code == 2
     assert "nashra sync wordpress --full" in run.err and len(run.err.splitlines()) == 1
     assert articles(settings) == synced  # the texturized text stays: no flip-flop
+
+
+def test_a_post_listed_twice_is_one_article(
+    settings: Settings, nashra: Nashra, tmp_path: Path
+) -> None:
+    text = EXPORT.read_text(encoding="utf-8")
+    post = text.index("<wp:post_type><![CDATA[post]]>")
+    start = text.rindex("<item>", 0, post)
+    end = text.index("</item>", post) + len("</item>")
+    doubled = tmp_path / "doubled.xml"
+    doubled.write_text(text[:end] + "\n" + text[start:end] + text[end:], encoding="utf-8")
+    run = nashra("import", "--format", "wxr", str(doubled))
+    assert run.code == 0, run.err  # was a UNIQUE constraint error from the staging table
+    once = articles(settings)
+    again = nashra("import", "--format", "wxr", str(EXPORT))
+    assert again.code == 0 and "added 0, updated 0" in again.out
+    assert articles(settings) == once
