@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import secrets
 import sqlite3
@@ -126,8 +127,9 @@ def _locked_file(lock: Path) -> int:
 
     A store opened meanwhile sees no lock file, or a locked one, never an
     unlocked one it would take for a dead import's and remove. So the file
-    is made and locked under a name no cleaner reads, then linked into
-    place (failing if the name exists), and the first name removed.
+    is made and locked under a name with the pid in it (a cleaner removes
+    one only once that process is gone), then linked into place (failing if
+    the name exists), and the first name removed.
     """
     making = lock.with_name(f"{lock.name}.{os.getpid()}.new")
     fd = os.open(making, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -367,6 +369,10 @@ def remove_dead_imports(conn: sqlite3.Connection, path: Path) -> None:
     import killed right after publishing). Runs when the store is opened;
     cheap when there is nothing to remove (a directory listing, two reads).
     """
+    for making in path.parent.glob(f"{glob.escape(path.name)}-import-*.new"):
+        pid = making.name.removesuffix(".new").rpartition(".")[2]
+        if pid.isdigit() and not _alive(int(pid)):  # a start killed before its lock was in place
+            making.unlink(missing_ok=True)
     registered = {import_id for (import_id,) in conn.execute("SELECT id FROM imports")}
     for import_id in registered | _locked_ids(path):
         with _lock_if_dead(lock_path(path, import_id)) as dead:
@@ -375,6 +381,17 @@ def remove_dead_imports(conn: sqlite3.Connection, path: Path) -> None:
     for import_id in _staged_imports(conn):
         if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
             delete_staged(conn, import_id)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a half-made lock file is unlocked, so its pid tells."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _locked_ids(path: Path) -> set[int]:

@@ -178,3 +178,16 @@ def test_a_store_opened_while_an_import_starts_never_takes_it_for_dead(
     assert run(started, path, clock)[Outcome.ADDED] == 1
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("SELECT count(*) FROM articles WHERE id = 'a-9'").fetchone() == (1,)
+
+
+def test_a_start_killed_before_its_lock_file_was_in_place_leaves_nothing(tmp_path: Path) -> None:
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+    dead = tmp_path / "store.db-import-7.99999999.new"  # beyond any pid: its start is dead
+    dead.touch()
+    starting = tmp_path / f"store.db-import-8.{os.getpid()}.new"  # a start under way
+    starting.touch()
+    run(lambda store: store.count_articles(), path, clock)
+    assert not dead.exists()
+    assert starting.exists()
