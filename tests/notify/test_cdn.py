@@ -26,31 +26,20 @@ from tests.notify.test_websub import accepted, eventually, publish, topics
 from tests.support.builders import record
 from tests.support.clock import Clock
 from tests.support.config import MakeConfig, token
-from tests.support.hub import Hub, Ping
-from tests.support.live import free_port
+from tests.support.hub import Hub, Ping, running_hub
 
 TOKEN = "websub-test-token"  # the one publish() sends
 
 
-def stand_in(clock: Clock) -> Iterator[Hub]:
-    server = Hub(free_port(), clock)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def hub(clock: Clock) -> Iterator[Hub]:
-    yield from stand_in(clock)
+    with running_hub(clock) as hub:
+        yield hub
 
 
 @pytest.fixture
 def caches(clock: Clock) -> Iterator[tuple[Hub, Hub]]:
-    with contextlib.ExitStack() as stack:
-        first = stack.enter_context(contextlib.contextmanager(stand_in)(clock))
-        second = stack.enter_context(contextlib.contextmanager(stand_in)(clock))
+    with running_hub(clock) as first, running_hub(clock) as second:
         yield first, second
 
 

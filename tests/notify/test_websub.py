@@ -35,8 +35,8 @@ from tests.support.builders import article, record
 from tests.support.clock import Clock
 from tests.support.commands import ImportRecords
 from tests.support.config import MakeConfig, token
-from tests.support.hub import Hub, Ping
-from tests.support.live import Serve, free_port
+from tests.support.hub import Hub, Ping, running_hub
+from tests.support.live import Serve
 
 T = TypeVar("T")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -47,12 +47,8 @@ PER_FEED = len(FORMATS)  # topics per feed: its URL in each format
 
 @pytest.fixture
 def hub(clock: Clock) -> Iterator[Hub]:
-    hub = Hub(free_port(), clock)
-    hub.start()
-    try:
+    with running_hub(clock) as hub:
         yield hub
-    finally:
-        hub.stop()
 
 
 @pytest.fixture

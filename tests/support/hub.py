@@ -11,15 +11,18 @@ that nashra purges: any method is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.types import Receive, Scope, Send
+
+from tests.support.live import free_port
 
 ACCEPTED = 204  # what a hub answers a publish notification it takes
 _ARRIVALS = itertools.count()  # shared by every stand-in: which of two got a request first
@@ -115,7 +118,19 @@ class Hub:
             return list(self._pings)
 
     def wait_for(self, done: Callable[[list[Ping]], bool], timeout: float) -> list[Ping]:
-        """Every request so far, once ``done`` holds for them or ``timeout`` seconds passed."""
+        """Every request so far, once ``done`` holds for them; fails after ``timeout`` seconds."""
         with self._arrived:
-            self._arrived.wait_for(lambda: done(self._pings), timeout)
+            if not self._arrived.wait_for(lambda: done(self._pings), timeout):
+                raise AssertionError(f"not heard within {timeout} s: {self._pings!r}"[:2000])
             return list(self._pings)
+
+
+@contextlib.contextmanager
+def running_hub(clock: Callable[[], float] = time.time) -> Iterator[Hub]:
+    """A started :class:`Hub` on a free loopback port, stopped on exit."""
+    hub = Hub(free_port(), clock)
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()

@@ -10,8 +10,8 @@ import pytest
 
 from tests.support.commands import Nashra
 from tests.support.config import MakeConfig
-from tests.support.hub import Hub
-from tests.support.live import Serve, free_port
+from tests.support.hub import Hub, running_hub
+from tests.support.live import Serve
 from tests.wordpress.conftest import CATEGORIES, WORDPRESS
 from tests.wordpress.replay import ReplayWordPress
 
@@ -20,12 +20,8 @@ SITE = "https://news.example/"
 
 @pytest.fixture
 def hub() -> Iterator[Hub]:
-    hub = Hub(free_port())
-    hub.start()
-    try:
+    with running_hub() as hub:
         yield hub
-    finally:
-        hub.stop()
 
 
 @pytest.fixture
