@@ -1,7 +1,7 @@
 """A loopback WordPress for the sync tests: recorded posts, served as WordPress serves them.
 
 The posts are the ones a real WordPress 6.1 sent (tests/fixtures/wordpress,
-recorded by the wplive helper's ``record.py``; see tests/fixtures/README),
+recorded by ``tests/fixtures/wordpress/record.py``; see tests/fixtures/README),
 one list per recorded state (``before``, ``after``). The collection
 semantics the sync relies on are WordPress's as those recordings and the
 notes beside them show: ``orderby=modified&order=asc``, ``modified_after``
