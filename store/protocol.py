@@ -28,7 +28,7 @@ class StagedImport(Protocol):
 
     Until :meth:`publish` commits, nothing of the import is visible and no
     outbox change is queued; a process killed before that leaves only
-    invisible rows, which the store removes when it is next opened.
+    invisible staged articles, which the store removes when it is next opened.
     """
 
     @property

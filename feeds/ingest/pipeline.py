@@ -2,14 +2,14 @@
 
 Whatever the source (:mod:`feeds.ingest.sources`), records are never held
 in memory whole: chunks of them go to worker processes, which decode,
-validate and clean each record and stage the valid articles in the store
-themselves (:class:`~store.protocol.StagedImport`: rows no feed shows, a
-short transaction per chunk), so validation and writing overlap on every
-core. Once every record is checked, and only if none was invalid (or
+validate and clean each record and stage the valid articles themselves
+(:class:`~store.protocol.StagedImport`: where no feed sees them, a short
+transaction per chunk), so validation and writing overlap on every core.
+Once every record is checked, and only if none was invalid (or
 ``skip_invalid`` is given), one transaction publishes the whole import;
-otherwise the staged rows are discarded. So an import is all or nothing,
+otherwise the staged articles are discarded. So an import is all or nothing,
 whether it is refused, fails (a full disk) or is killed: a killed one
-leaves only invisible rows, removed when the store is next opened.
+leaves only an invisible staging file, removed when the store is next opened.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from store.sqlite.connection import transaction
 #: ``PRAGMA application_id`` of every nashra store: the ASCII of "nshr".
 APPLICATION_ID = int.from_bytes(b"nshr", "big")  # 0x6E736872
 
-#: Every table any released migration creates (``hub_queue`` only until migration 2).
+#: Every table any released migration creates (``hub_queue`` only until migration 2,
+#: ``imports`` and ``import_staging`` from 4 until 7).
 TABLES = frozenset(
     {
         "meta", "articles", "feed_entries", "feed_versions", "hub_queue", "outbox_sinks",
@@ -231,6 +232,18 @@ def outbox_claims(conn: sqlite3.Connection, now: datetime) -> None:
     conn.execute("ALTER TABLE outbox ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0")
 
 
+def imports_staged_in_files(conn: sqlite3.Connection, now: datetime) -> None:
+    """7: imports stage their articles in files of their own, not in the store.
+
+    Staged rows in the store were written twice (WAL, then the file) and
+    deleted row by row once published; a staging file is written once and
+    removed whole (see :mod:`store.sqlite.staging`). Rows an import of an
+    older nashra left go with the tables: they were never visible.
+    """
+    conn.execute("DROP TABLE import_staging")
+    conn.execute("DROP TABLE imports")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     create_store,
     outbox_by_sink,
@@ -238,6 +251,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     import_staging,
     sync_cursors,
     outbox_claims,
+    imports_staged_in_files,
 )
 
 

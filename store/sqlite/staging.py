@@ -1,24 +1,31 @@
 """Imports that are all-or-nothing, even when killed: stage invisibly, publish at once.
 
-An import writes each validated article into ``import_staging`` under its
-import's id, in small transactions (one per chunk of records, from the
-validation worker processes themselves), so API writes and other imports
-wait milliseconds, never for the length of the import. No feed query reads
-that table, and staging queues nothing in the outbox. Then
-:func:`publish` makes the whole import visible in one transaction of a few
-set-based statements, deciding each record's outcome exactly as
-:func:`store.sqlite.articles.put_prepared` does, bumping each touched feed's
-version and queuing its outbox change once.
+An import writes each validated article into a staging file of its own
+beside the store, ``<store>-import-<id>.staged``, an SQLite database that
+no feed query reads, in small transactions (one per chunk of records, from
+the validation worker processes themselves). Staging takes no lock of the
+store's: API writes and other imports never wait for it. Then
+:func:`publish` attaches that file and makes the whole import visible in
+one transaction of a few set-based statements, deciding each record's
+outcome exactly as :func:`store.sqlite.articles.put_prepared` does,
+bumping each touched feed's version and queuing its outbox change once.
+
+A staging file needs no journal on disk and no fsync (``journal_mode =
+MEMORY``, ``synchronous = OFF``): a crash or a power loss while staging
+kills an import that was not published anyway, and the file goes with it.
+The journal in memory still rolls back a transaction that fails (a full
+disk), so the next worker's error is that one again, not a file left
+malformed. Rows are written once (a WAL would write them twice), and
+forgetting an import, published or not, is removing a file, not deleting
+rows.
 
 Live or dead: each running import holds an exclusive ``flock`` on a lock
-file beside the store, ``<store>-import-<id>``, from before its ``imports``
-row is written until after the row is gone. The kernel drops the lock when
-the process ends, however it ends (``kill -9``, out of memory; a power loss
+file beside the store, ``<store>-import-<id>``, from before its staging
+file is made until after it is removed. The kernel drops the lock when the
+process ends, however it ends (``kill -9``, out of memory; a power loss
 ends them all), so an import whose lock can be taken is dead, whatever its
 pid has become since. :func:`remove_dead_imports`, run whenever the store
-is opened, deletes the staged rows of dead imports, and the rows of an
-import that has no ``imports`` row (published, or discarded, before its
-rows were deleted), a chunk per transaction.
+is opened, removes the staging files of dead imports.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import contextlib
 import fcntl
 import glob
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -36,88 +44,100 @@ from pathlib import Path
 
 from store.errors import StoreError
 from store.sqlite.articles import bump
-from store.sqlite.connection import connect, transaction
+from store.sqlite.connection import BUSY_TIMEOUT, transaction
 from store.sqlite.rows import ARTICLE_COLUMNS, json_entries
 from store.types import Outcome, Prepared
 
 _ARTICLE_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
 _DECIDING = ["id", "digest", "updated_us", "feeds"]  # first, so deciding reads no long text
-#: The article columns of ``import_staging``, in its order.
+#: The article columns of a staging file's ``staged`` table, in its order.
 _STAGED_NAMES = _DECIDING + [c for c in _ARTICLE_NAMES if c not in _DECIDING]
 _FROM_ROW = [_ARTICLE_NAMES.index(c) for c in _STAGED_NAMES]
+#: The staging file's one table: a record's number in the import, its feed entries (JSON), and
+#: its article's columns; and the index that finds an id's records.
+_STAGING_SCHEMA = (
+    f"""
+    CREATE TABLE staged (
+        seq INTEGER PRIMARY KEY, entries TEXT NOT NULL, {", ".join(_STAGED_NAMES)}
+    )
+    """,
+    "CREATE INDEX staged_by_id ON staged (id)",
+)
 _STAGE = f"""
-    INSERT INTO import_staging (import, seq, entries, {", ".join(_STAGED_NAMES)})
-    VALUES (?, ?, ?, {", ".join("?" * len(_STAGED_NAMES))})
+    INSERT INTO staged (seq, entries, {", ".join(_STAGED_NAMES)})
+    VALUES (?, ?, {", ".join("?" * len(_STAGED_NAMES))})
 """
-_DELETE_CHUNK = 2000  # staged rows deleted per transaction: the write lock is held briefly
+_STAGING_SUFFIX = ".staged"
 
 # Outcomes as stored in the temporary decision table.
 _CODES = {Outcome.ADDED: 1, Outcome.UPDATED: 2, Outcome.UNCHANGED: 3, Outcome.STALE: 4}
 _OUTCOMES = {code: outcome for outcome, code in _CODES.items()}
 
 
+def _connect_staging(path: Path, *, create: bool) -> sqlite3.Connection:
+    """A connection to a staging file, with no journal on disk and no fsync (module docstring)."""
+    mode = "rwc" if create else "rw"  # a worker never makes a file a cleaner has removed
+    conn = sqlite3.connect(
+        f"file:{path}?mode={mode}", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT
+    )
+    try:
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.execute("PRAGMA synchronous = OFF")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 @dataclass(frozen=True, slots=True)
 class Stager:
-    """Writes articles into one import's staging rows; picklable, for worker processes.
+    """Writes articles into one import's staging file; picklable, for worker processes.
 
     Each call is one short transaction on a connection of its own (opened
-    per call, about a millisecond: no connection outlives its use, in a
-    worker or in the importing process). Staged rows need no fsync of their
-    own (``synchronous = NORMAL``): a power loss that loses them loses an
-    import that was not published anyway, and WAL keeps the file consistent.
+    per call, well under a millisecond: no connection outlives its use). The
+    store's path is only for messages.
     """
 
-    path: str
-    import_id: int
+    store: str
+    staging: str
 
     def __call__(self, articles: Sequence[tuple[int, Prepared]]) -> None:
         """Stage ``articles``, each with its number in the import (unique, in source order)."""
         if not articles:
             return
         rows = [
-            (self.import_id, seq, json_entries(a.entries), *[a.row[i] for i in _FROM_ROW])
-            for seq, a in articles
+            (seq, json_entries(a.entries), *[a.row[i] for i in _FROM_ROW]) for seq, a in articles
         ]
         try:
-            conn = connect(Path(self.path), readonly=False)
-        except sqlite3.Error as error:
-            raise StoreError(f"writing to the store {self.path} failed: {error}") from None
-        try:
-            conn.execute("PRAGMA synchronous = NORMAL")
-            with transaction(conn):
-                alive = conn.execute("SELECT 1 FROM imports WHERE id = ?", (self.import_id,))
-                if alive.fetchone() is None:  # its importer died and was cleaned up meanwhile
-                    raise StoreError(f"import {self.import_id} is no longer registered")
+            conn = _connect_staging(Path(self.staging), create=False)
+            with contextlib.closing(conn), transaction(conn):
                 conn.executemany(_STAGE, rows)
         except sqlite3.Error as error:
-            raise StoreError(f"writing to the store {self.path} failed: {error}") from None
-        finally:
-            conn.close()
+            raise StoreError(f"writing to the store {self.store} failed: {error}") from None
 
 
 class ImportLease:
-    """One running import's id, registered in ``imports`` and held by its lock file."""
+    """One running import: its id, its lock file (held) and its staging file."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, now: datetime) -> None:
+    def __init__(self, path: Path) -> None:
         self.import_id = secrets.randbits(62)
         self.lock_path = lock_path(path, self.import_id)
+        self.staging_path = staging_path(path, self.import_id)
         self._fd = _locked_file(self.lock_path)
         try:
-            with transaction(conn):
-                conn.execute(
-                    "INSERT INTO imports (id, pid, started) VALUES (?, ?, ?)",
-                    (self.import_id, os.getpid(), now.isoformat()),
-                )
+            with contextlib.closing(_connect_staging(self.staging_path, create=True)) as conn:
+                for statement in _STAGING_SCHEMA:
+                    conn.execute(statement)
         except BaseException:
             self.release()
             raise
 
     def release(self) -> None:
-        """Remove the lock file and unlock it (once the ``imports`` row is gone)."""
+        """Remove the staging file, then the lock file, and unlock it."""
         if self._fd < 0:
             return
-        with contextlib.suppress(FileNotFoundError):
-            self.lock_path.unlink()
+        self.staging_path.unlink(missing_ok=True)
+        self.lock_path.unlink(missing_ok=True)
         os.close(self._fd)
         self._fd = -1
 
@@ -148,10 +168,14 @@ def lock_path(path: Path, import_id: int) -> Path:
     return path.with_name(f"{path.name}-import-{import_id}")
 
 
+def staging_path(path: Path, import_id: int) -> Path:
+    return path.with_name(f"{path.name}-import-{import_id}{_STAGING_SUFFIX}")
+
+
 def publish(
-    conn: sqlite3.Connection, import_id: int, clock: Callable[[], datetime]
+    conn: sqlite3.Connection, staging: Path, clock: Callable[[], datetime]
 ) -> dict[Outcome, int]:
-    """Make import ``import_id`` visible in one transaction; how many records had each outcome.
+    """Make the import staged in ``staging`` visible in one transaction; each outcome's count.
 
     The change is dated by ``clock`` once the write lock is held: a write
     that commits while this one waits for the lock is dated before it, so
@@ -165,52 +189,48 @@ def publish(
     :func:`~store.sqlite.articles.put_prepared` would, a later record seeing
     the earlier one. Decisions go to a temporary table (memory, not the
     store), then the winning rows are copied into ``articles`` and
-    ``feed_entries``. The ``imports`` row goes in the same transaction: a
-    kill right after the commit leaves staged rows that any later start
-    deletes as leftovers.
+    ``feed_entries``. The staging file is attached read-only, and only for
+    this: nothing of it stays in the store.
     """
-    repeated = _repeated_ids(conn, import_id)  # staged rows no longer change: no lock needed
-    # Staged pages move from the WAL into the file first, without the write lock: read from
-    # there, the copy below is faster, and the WAL starts over for it.
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS decided ("
-        " seq INTEGER PRIMARY KEY, outcome INTEGER NOT NULL,"
-        " applies INTEGER NOT NULL, old_pk INTEGER, rank INTEGER, feeds TEXT)"
-    )
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS written (rank INTEGER PRIMARY KEY, seq INTEGER)")
+    conn.execute("ATTACH DATABASE ? AS staging", (f"file:{staging}?mode=ro",))
     try:
-        with transaction(conn):
-            if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
-                raise StoreError(f"import {import_id} is not registered; nothing was published")
-            _fold_repeated(conn, import_id, repeated)
-            _decide_the_rest(conn, import_id)
-            touched = _touched_feeds(conn)
-            _write_articles(conn, import_id)
-            bump(conn, touched, clock())
-            counts = {
-                _OUTCOMES[code]: count
-                for code, count in conn.execute(
-                    "SELECT outcome, count(*) FROM temp.decided GROUP BY outcome"
-                )
-            }
-            conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS decided ("
+            " seq INTEGER PRIMARY KEY, outcome INTEGER NOT NULL,"
+            " applies INTEGER NOT NULL, old_pk INTEGER, rank INTEGER, feeds TEXT)"
+        )
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS written (rank INTEGER PRIMARY KEY, seq INTEGER)"
+        )
+        repeated = _repeated_ids(conn)  # staged rows no longer change: no lock needed
+        try:
+            with transaction(conn):
+                _fold_repeated(conn, repeated)
+                _decide_the_rest(conn)
+                touched = _touched_feeds(conn)
+                _write_articles(conn)
+                bump(conn, touched, clock())
+                counts = {
+                    _OUTCOMES[code]: count
+                    for code, count in conn.execute(
+                        "SELECT outcome, count(*) FROM temp.decided GROUP BY outcome"
+                    )
+                }
+        finally:
+            conn.execute("DELETE FROM temp.decided")
+            conn.execute("DELETE FROM temp.written")
     finally:
-        conn.execute("DELETE FROM temp.decided")
-        conn.execute("DELETE FROM temp.written")
+        conn.execute("DETACH DATABASE staging")
     return {outcome: counts.get(outcome, 0) for outcome in Outcome}
 
 
-def _repeated_ids(conn: sqlite3.Connection, import_id: int) -> list[str]:
-    rows = conn.execute(
-        "SELECT id FROM import_staging WHERE import = ? GROUP BY id HAVING count(*) > 1",
-        (import_id,),
-    )
+def _repeated_ids(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT id FROM staging.staged GROUP BY id HAVING count(*) > 1")
     return [id_ for (id_,) in rows]
 
 
-def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> None:
+def _fold_repeated(conn: sqlite3.Connection, ids: list[str]) -> None:
     """Decide the records of ids staged more than once, in order, each seeing the one before."""
     if not ids:
         return
@@ -229,9 +249,9 @@ def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> 
         chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         rows = conn.execute(
-            "SELECT seq, id, digest, updated_us, feeds FROM import_staging"
-            f" WHERE import = ? AND id IN ({marks}) ORDER BY seq",
-            [import_id, *chunk],
+            "SELECT seq, id, digest, updated_us, feeds FROM staging.staged"
+            f" WHERE id IN ({marks}) ORDER BY seq",
+            chunk,
         )
         for seq, id_, digest, updated_us, feeds in rows:
             found = current.get(id_)
@@ -260,7 +280,7 @@ def _fold_repeated(conn: sqlite3.Connection, import_id: int, ids: list[str]) -> 
     )
 
 
-def _decide_the_rest(conn: sqlite3.Connection, import_id: int) -> None:
+def _decide_the_rest(conn: sqlite3.Connection) -> None:
     """Every record not decided yet, an id staged once, against the stored article.
 
     A written record's feeds go along (:func:`_touched_feeds` then reads no staged row).
@@ -277,11 +297,9 @@ def _decide_the_rest(conn: sqlite3.Connection, import_id: int) -> None:
                 WHEN s.updated_us < a.updated_us THEN {_CODES[Outcome.STALE]}
                 ELSE {_CODES[Outcome.UPDATED]}
             END AS outcome
-            FROM import_staging AS s LEFT JOIN articles AS a ON a.id = s.id
-            WHERE s.import = ?
+            FROM staging.staged AS s LEFT JOIN articles AS a ON a.id = s.id
         )
-        """,
-        (import_id,),
+        """
     )
 
 
@@ -300,7 +318,7 @@ def _touched_feeds(conn: sqlite3.Connection) -> set[str]:
     return {feed for (feed,) in rows}
 
 
-def _write_articles(conn: sqlite3.Connection, import_id: int) -> None:
+def _write_articles(conn: sqlite3.Connection) -> None:
     """Copy each id's winning record into ``articles`` and its feed entries into ``feed_entries``.
 
     A new article gets the next pk, as in ``put_prepared``; a replaced one
@@ -321,66 +339,40 @@ def _write_articles(conn: sqlite3.Connection, import_id: int) -> None:
         f"""
         INSERT INTO articles ({ARTICLE_COLUMNS})
         SELECT {", ".join("s." + c for c in _ARTICLE_NAMES)}
-        FROM temp.written AS w CROSS JOIN import_staging AS s ON s.import = ? AND s.seq = w.seq
+        FROM temp.written AS w CROSS JOIN staging.staged AS s ON s.seq = w.seq
         ORDER BY w.rank
         ON CONFLICT (id) DO UPDATE SET
             {", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_NAMES)}
-        """,
-        (import_id,),
+        """
     )
     conn.execute(
         """
         INSERT INTO feed_entries (feed, published_us, article, expires_us)
         SELECT e.value ->> 0, e.value ->> 1, a.pk, e.value ->> 2
         FROM temp.decided AS d
-        JOIN import_staging AS s ON s.import = ? AND s.seq = d.seq
+        JOIN staging.staged AS s ON s.seq = d.seq
         JOIN articles AS a ON a.id = s.id, json_each(s.entries) AS e
         WHERE d.applies
-        """,
-        (import_id,),
+        """
     )
 
 
-def discard(conn: sqlite3.Connection, import_id: int) -> None:
-    """Forget an import: its ``imports`` row, then its staged rows, a chunk at a time."""
-    with transaction(conn):
-        conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
-    delete_staged(conn, import_id)
+def remove_dead_imports(path: Path) -> None:
+    """Remove what dead imports left: staging files whose import's lock file is not locked.
 
-
-def delete_staged(conn: sqlite3.Connection, import_id: int) -> None:
-    """Delete an import's staged rows, :data:`_DELETE_CHUNK` per transaction."""
-    while True:
-        with transaction(conn):
-            deleted = conn.execute(
-                "DELETE FROM import_staging WHERE import = ?1 AND seq IN"
-                " (SELECT seq FROM import_staging WHERE import = ?1 LIMIT ?2)",
-                (import_id, _DELETE_CHUNK),
-            ).rowcount
-        if deleted < _DELETE_CHUNK:
-            return
-
-
-def remove_dead_imports(conn: sqlite3.Connection, path: Path) -> None:
-    """Delete what dead imports left: rows of imports whose lock file is not locked.
-
-    A live import's lock cannot be taken and its rows are left alone; a
-    dead one's lock file goes too, even once its ``imports`` row is gone (an
-    import killed right after publishing). Runs when the store is opened;
-    cheap when there is nothing to remove (a directory listing, two reads).
+    A live import's lock cannot be taken and its file is left alone; a dead
+    one's lock file goes too, even once its staging file is gone (an import
+    killed right after publishing). Runs when the store is opened; cheap (a
+    directory listing).
     """
     for making in path.parent.glob(f"{glob.escape(path.name)}-import-*.new"):
         pid = making.name.removesuffix(".new").rpartition(".")[2]
         if pid.isdigit() and not _alive(int(pid)):  # a start killed before its lock was in place
             making.unlink(missing_ok=True)
-    registered = {import_id for (import_id,) in conn.execute("SELECT id FROM imports")}
-    for import_id in registered | _locked_ids(path):
+    for import_id in _import_ids(path):
         with _lock_if_dead(lock_path(path, import_id)) as dead:
             if dead:
-                discard(conn, import_id)
-    for import_id in _staged_imports(conn):
-        if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
-            delete_staged(conn, import_id)
+                staging_path(path, import_id).unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -394,23 +386,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _locked_ids(path: Path) -> set[int]:
-    """The import ids of the lock files beside the store (one may outlive its ``imports`` row)."""
-    prefix = f"{path.name}-import-"
-    return {
-        int(name[len(prefix) :])
-        for name in os.listdir(path.parent)
-        if name.startswith(prefix) and name[len(prefix) :].isdigit()
-    }
+def _import_ids(path: Path) -> set[int]:
+    """The import ids of the lock and staging files beside the store."""
+    prefix, suffix = re.escape(f"{path.name}-import-"), re.escape(_STAGING_SUFFIX)
+    name = re.compile(rf"{prefix}(\d+)(?:{suffix})?")
+    return {int(found[1]) for found in map(name.fullmatch, os.listdir(path.parent)) if found}
 
 
 @contextlib.contextmanager
 def _lock_if_dead(lock: Path) -> Iterator[bool]:
-    """Whether the import of this lock file is dead; its lock held, and the file removed, if so."""
+    """Whether the import of this lock file is dead; its lock held, and the file removed, if so.
+
+    An import makes its lock file before its staging file and removes it
+    after: a staging file without one is a dead import's.
+    """
     try:
         fd = os.open(lock, os.O_RDWR)
     except FileNotFoundError:
-        yield True  # never made, or removed after its import ended
+        yield True
         return
     try:
         try:
@@ -419,21 +412,6 @@ def _lock_if_dead(lock: Path) -> Iterator[bool]:
             yield False  # its import holds it: alive
             return
         yield True
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
+        lock.unlink(missing_ok=True)
     finally:
         os.close(fd)
-
-
-def _staged_imports(conn: sqlite3.Connection) -> list[int]:
-    """The import ids that have staged rows: one index seek per import, not a scan."""
-    found: list[int] = []
-    after = -1  # ids are positive
-    while True:
-        row = conn.execute(
-            "SELECT import FROM import_staging WHERE import > ? ORDER BY import LIMIT 1", (after,)
-        ).fetchone()
-        if row is None:
-            return found
-        after = row[0]
-        found.append(after)

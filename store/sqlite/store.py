@@ -257,10 +257,9 @@ class SQLiteStore:
     async def start_import(self) -> StagedImport:
         """Register an import (see :mod:`store.sqlite.staging`): its articles stay invisible
         until :meth:`SQLiteImport.publish`."""
-        now = utc_now(self._clock)
         try:
-            lease = await self._run_write(lambda conn: staging.ImportLease(conn, self.path, now))
-        except OSError as error:
+            lease = await asyncio.to_thread(staging.ImportLease, self.path)
+        except (OSError, sqlite3.Error) as error:
             raise StoreError(
                 f"cannot start an import in {self.path}: {_describe(error)}"
             ) from error
@@ -348,7 +347,7 @@ class SQLiteStore:
 
 
 class SQLiteImport:
-    """An import staged in :class:`SQLiteStore`'s file; see :mod:`store.sqlite.staging`."""
+    """An import staged in a file beside :class:`SQLiteStore`'s; see :mod:`store.sqlite.staging`."""
 
     def __init__(self, store: SQLiteStore, lease: staging.ImportLease) -> None:
         self._store = store
@@ -356,36 +355,22 @@ class SQLiteImport:
 
     @property
     def stager(self) -> staging.Stager:
-        return staging.Stager(str(self._store.path), self._lease.import_id)
+        return staging.Stager(str(self._store.path), str(self._lease.staging_path))
 
     async def publish(self) -> dict[Outcome, int]:
-        """One transaction makes the import visible; its staged rows are deleted afterwards."""
-        store, import_id = self._store, self._lease.import_id
+        """One transaction makes the import visible; its staging file is removed afterwards."""
+        store, lease = self._store, self._lease
         clock = store._clock
         try:
-            counts = await store._run_write(
-                lambda conn: staging.publish(conn, import_id, lambda: utc_now(clock))
+            return await store._run_write(
+                lambda conn: staging.publish(conn, lease.staging_path, lambda: utc_now(clock))
             )
-        except BaseException:
-            await self.discard()
-            raise
-        try:  # published: what is left is invisible, and any later start deletes it
-            await store._run_write(lambda conn: staging.delete_staged(conn, import_id))
-        except StoreError:
-            pass
-        finally:
-            self._lease.release()
-        return counts
+        finally:  # published or not, the import is over; a file left behind goes at any start
+            lease.release()
 
     async def discard(self) -> None:
-        """Delete the staged rows, as far as the store lets: any later start deletes the rest."""
-        import_id = self._lease.import_id
-        try:
-            await self._store._run_write(lambda conn: staging.discard(conn, import_id))
-        except StoreError:
-            pass
-        finally:
-            self._lease.release()
+        """Forget the staged articles: remove the staging file."""
+        self._lease.release()
 
 
 def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
@@ -399,8 +384,8 @@ def _open_writer(path: Path, now: datetime) -> sqlite3.Connection:
         raise
     # Leftovers are invisible: a start that cannot remove them (a full disk) still serves,
     # and the next start tries again.
-    with contextlib.suppress(sqlite3.Error, OSError):
-        staging.remove_dead_imports(conn, path)
+    with contextlib.suppress(OSError):
+        staging.remove_dead_imports(path)
     return conn
 
 

@@ -2,11 +2,12 @@
 
 Each test runs real ``nashra import`` processes against a real SQLite file.
 To kill an import at a chosen point without any hook in nashra, the test
-takes the store's write lock itself (``BEGIN IMMEDIATE``) between looks at
-it: while the test holds the lock the import cannot commit anything, so
-what the test sees under the lock (its ``imports`` row, how many articles it
-staged, whether it published) is exactly the state the import dies in when
-the test sends ``SIGKILL`` before letting go.
+takes the write locks of the store and of the import's staging file itself
+(``BEGIN IMMEDIATE``) between looks at them: while the test holds them the
+import cannot commit anything, so what the test sees under the locks
+(whether its staging file exists, how many articles it staged, whether it
+published) is exactly the state the import dies in when the test sends
+``SIGKILL`` before letting go.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2 as httpx
@@ -36,8 +38,17 @@ TOKEN = "crash-test-token"
 FIRST = 20  # articles stored before the import that is killed
 TOTAL = 8 * CHUNK_LINES  # records of that import: FIRST of them update stored ones
 
-#: a condition on the store, looked at under the test's write lock
-Condition = Callable[[sqlite3.Connection], bool]
+
+@dataclass(frozen=True)
+class Frozen:
+    """The store, and the running import's staging file if it has one, both write-locked."""
+
+    store: sqlite3.Connection
+    staging: sqlite3.Connection | None
+
+
+#: a condition on the import, looked at under the test's write locks
+Condition = Callable[[Frozen], bool]
 
 
 @pytest.fixture
@@ -95,14 +106,26 @@ def write_locked(db: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+@contextlib.contextmanager
+def frozen(db: Path) -> Iterator[Frozen]:
+    """The write locks of the store and of the import's staging file (once it has one)."""
+    with write_locked(db) as store:
+        files = staging_files(db)
+        if not files:
+            yield Frozen(store, None)
+            return
+        with write_locked(files[0]) as staging:
+            yield Frozen(store, staging)
+
+
 def kill_when(importing: subprocess.Popen[bytes], db: Path, condition: Condition) -> None:
     """``SIGKILL`` the import as soon as ``condition`` holds, in the state the test saw."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert importing.poll() is None, "the import ended before the point to kill it at"
         if db.exists():
-            with write_locked(db) as conn:
-                if _has_tables(conn) and condition(conn):
+            with frozen(db) as state:
+                if _has_tables(state) and condition(state):
                     os.kill(importing.pid, signal.SIGKILL)
                     importing.wait(timeout=30)
                     return
@@ -110,21 +133,41 @@ def kill_when(importing: subprocess.Popen[bytes], db: Path, condition: Condition
     raise AssertionError("the point to kill the import at never came")
 
 
-def _has_tables(conn: sqlite3.Connection) -> bool:
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'import_staging'").fetchone()
-    return found is not None
+def _has_tables(state: Frozen) -> bool:
+    """Whether the store, and the staging file if any, are made yet."""
+    return all(
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        for conn in (state.store, state.staging)
+        if conn is not None
+    )
 
 
-def registered(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT count(*) FROM imports").fetchone()[0] > 0
+def staging_files(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(f"{db.name}-import-*.staged"))
 
 
-def staged(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM import_staging").fetchone()[0])
+def registered(state: Frozen) -> bool:
+    return state.staging is not None
 
 
-def articles(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+def staged(state: Frozen) -> int:
+    assert state.staging is not None
+    return int(state.staging.execute("SELECT count(*) FROM staged").fetchone()[0])
+
+
+def articles(state: Frozen) -> int:
+    return int(state.store.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+def staged_now(db: Path) -> int:
+    """How many articles the running import staged so far (0 before its file is made)."""
+    files = staging_files(db)
+    if not files:
+        return 0
+    try:
+        return int(look(files[0], "SELECT count(*) FROM staged")[0][0])
+    except sqlite3.OperationalError:  # made, but its table not yet
+        return 0
 
 
 def look(db: Path, query: str) -> list[tuple[object, ...]]:
@@ -138,10 +181,10 @@ def lock_files(db: Path) -> list[Path]:
 
 
 KILL_POINTS: dict[str, Condition] = {
-    # the test holds the lock as soon as the import is registered: nothing is staged yet
-    "while validating": lambda conn: registered(conn) and staged(conn) == 0,
-    "while staging": lambda conn: registered(conn) and 2 * CHUNK_LINES <= staged(conn) < TOTAL,
-    "right before publishing": lambda conn: registered(conn) and staged(conn) == TOTAL,
+    # the test holds the locks as soon as the staging file is made: nothing is staged yet
+    "while validating": lambda state: registered(state) and staged(state) == 0,
+    "while staging": lambda state: registered(state) and 2 * CHUNK_LINES <= staged(state) < TOTAL,
+    "right before publishing": lambda state: registered(state) and staged(state) == TOTAL,
 }
 
 
@@ -168,16 +211,13 @@ def test_an_import_killed_before_publishing_shows_nothing_and_completes_when_run
     assert look(db, "SELECT count(*) FROM articles") == [(FIRST,)]
     assert lock_files(db)  # the dead import's, until the next start
     if point != "while validating":
-        assert look(db, "SELECT count(*) FROM import_staging")[0][0] > 0
+        assert staged_now(db) > 0
     assert served(config_file, db) == before  # every feed, every format: the same bytes, ETags
-    assert look(db, "SELECT count(*) FROM import_staging") == [(0,)]  # opening removed them
-    assert lock_files(db) == []
+    assert lock_files(db) == []  # opening removed the staging file, and the lock file
 
     again = nashra("import", str(second))
     assert again.code == 0, again.err
     assert again.out.startswith(f"added {TOTAL - FIRST}, updated {FIRST}, unchanged 0, stale 0,")
-    assert look(db, "SELECT count(*) FROM import_staging") == [(0,)]  # the leftovers went
-    assert look(db, "SELECT count(*) FROM imports") == [(0,)]
     assert lock_files(db) == []
     assert {feed for (feed,) in look(db, "SELECT feed FROM outbox")} >= {"all", "politics"}
 
@@ -188,13 +228,12 @@ def test_an_import_killed_right_after_publishing_is_whole_and_its_leftovers_go(
     first, second = files
     assert nashra("import", str(first)).code == 0
     importing = start_import(config_file, second, tmp_path / "killed.log")
-    kill_when(importing, db, lambda conn: not registered(conn) and articles(conn) == TOTAL)
+    kill_when(importing, db, lambda state: articles(state) == TOTAL)
 
     assert look(db, "SELECT count(*) FROM articles") == [(TOTAL,)]
     again = nashra("import", str(second))
     assert again.code == 0, again.err
     assert again.out.startswith(f"added 0, updated 0, unchanged {TOTAL}, stale 0,")
-    assert look(db, "SELECT count(*) FROM import_staging") == [(0,)]
     assert lock_files(db) == []
 
 
@@ -206,7 +245,7 @@ def test_opening_the_store_leaves_a_running_import_alone(
     importing = start_import(config_file, second, tmp_path / "running.log")
     try:
         deadline = time.monotonic() + 60
-        while look(db, "SELECT count(*) FROM import_staging")[0][0] < CHUNK_LINES:
+        while staged_now(db) < CHUNK_LINES:
             assert importing.poll() is None and time.monotonic() < deadline
             time.sleep(0.005)
         # any start opens the store, and removes dead imports' leftovers: not these
@@ -235,7 +274,7 @@ def test_an_api_write_during_an_import_does_not_wait_for_it(
         importing = start_import(config_file, second, tmp_path / "import.log")
         try:
             deadline = time.monotonic() + 60
-            while look(db, "SELECT count(*) FROM import_staging")[0][0] == 0:
+            while staged_now(db) == 0:
                 assert importing.poll() is None and time.monotonic() < deadline
                 time.sleep(0.005)
             response = httpx.post(
@@ -246,8 +285,7 @@ def test_an_api_write_during_an_import_does_not_wait_for_it(
             )
             assert response.status_code == 201, response.text
             # written while the import still had rows to stage: not after it
-            assert look(db, "SELECT count(*) FROM imports") == [(1,)]
-            assert look(db, "SELECT count(*) FROM import_staging")[0][0] < TOTAL
+            assert 0 < staged_now(db) < TOTAL
         finally:
             assert importing.wait(timeout=60) == 0, (tmp_path / "import.log").read_text()
     assert look(db, "SELECT count(*) FROM articles") == [(TOTAL + 1,)]

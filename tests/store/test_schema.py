@@ -116,6 +116,26 @@ def test_a_v1_store_keeps_its_articles_and_its_hub_queue_moves_to_websub(
     assert errors == [("all", "HTTP 503"), ("politics", None)]
 
 
+def test_rows_an_older_import_left_in_the_store_go_with_its_staging_tables(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v6.db"
+    conn = _store_at(path, 6)
+    with contextlib.closing(conn), transaction(conn):
+        conn.execute("INSERT INTO imports (id, pid, started) VALUES (7, 1, 'then')")
+        prepared = prepare(article(1))
+        conn.execute(
+            "INSERT INTO import_staging (import, seq, id, digest, updated_us, feeds, entries,"
+            " title, link, published, updated, categories, language, breaking)"
+            " VALUES (7, 1, ?, ?, ?, '[]', '[]', 't', 'https://news.example/', '', '', '[]',"
+            " 'ar', 0)",
+            (prepared.id, prepared.digest, prepared.updated_us),
+        )
+
+    assert run(lambda store: store.count_articles(), path) == 0  # never visible, and gone
+    assert not {"imports", "import_staging"} & _tables(path)
+
+
 def test_an_empty_hub_queue_registers_no_sink(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
     _store_at(path, 1).close()

@@ -115,9 +115,7 @@ def test_publishing_a_staged_import_writes_what_one_put_prepared_batch_writes(
     expected = run(in_one_batch, batch, clock)
     assert run(staged_and_published, staged, clock) == expected
     assert snapshot(staged) == snapshot(batch)
-    with contextlib.closing(sqlite3.connect(staged)) as conn:
-        assert conn.execute("SELECT count(*) FROM import_staging").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    assert list(tmp_path.glob("staged.db-import-*")) == []
 
 
 def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
@@ -133,9 +131,6 @@ def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
 
     run(discarded, path, clock)
     assert snapshot(path) == before
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("SELECT count(*) FROM import_staging").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM imports").fetchone() == (0,)
     assert list(tmp_path.glob("store.db-import-*")) == []
 
 
@@ -152,8 +147,7 @@ def test_a_store_opened_while_an_import_starts_never_takes_it_for_dead(
     def clean_up() -> None:  # what every store open does
         cleaning.append(True)
         try:
-            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
-                staging.remove_dead_imports(conn, path)
+            staging.remove_dead_imports(path)
         finally:
             cleaning.pop()
 
@@ -191,3 +185,21 @@ def test_a_start_killed_before_its_lock_file_was_in_place_leaves_nothing(tmp_pat
     run(lambda store: store.count_articles(), path, clock)
     assert not dead.exists()
     assert starting.exists()
+
+
+def test_the_files_of_dead_imports_go_when_the_store_is_opened(tmp_path: Path) -> None:
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+    left = [
+        tmp_path / "store.db-import-5.staged",  # its lock file already removed
+        tmp_path / "store.db-import-6",  # a lock file nobody holds, and its staging file
+        tmp_path / "store.db-import-6.staged",
+    ]
+    for file in left:
+        file.write_bytes(b"")
+    unrelated = tmp_path / "store.db-import-notes.staged"
+    unrelated.write_bytes(b"")
+    run(lambda store: store.count_articles(), path, clock)
+    assert [file for file in left if file.exists()] == []
+    assert unrelated.exists()
