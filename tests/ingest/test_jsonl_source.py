@@ -69,3 +69,14 @@ def test_an_overlong_line_is_not_held_in_memory() -> None:
         tracemalloc.stop()
     assert [n for n, _ in items] == [1, 2]
     assert peak < 4 << 20
+
+
+def test_a_chunk_cut_by_size_does_not_cut_the_next_one_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each chunk counts its own lines: one cut by size left the next ending at a multiple."""
+    monkeypatch.setattr(jsonl, "CHUNK_LINES", 4)
+    monkeypatch.setattr(jsonl, "CHUNK_BYTES", 40)
+    text = b'{"a": "' + b"x" * 32 + b'"}\n' + b'{"a": 1}\n' * 12  # 42 bytes, then 9 a line
+    chunks = list(JsonLinesSource(io.BytesIO(text)).chunks())
+    assert [len(c.items) for c in chunks] == [1, 4, 4, 4]

@@ -48,18 +48,19 @@ class JsonLinesSource:
         """Up to :data:`CHUNK_LINES` lines at a time; blank lines count, but are no records."""
         number = 0
         items: list[tuple[int, bytes]] = []
-        read = 0
+        lines = read = 0  # of the chunk being filled
         while True:
             raw, length = self._line()
             if not length:
                 break
             number += 1
+            lines += 1
             read += length
             if not raw.isspace():
                 items.append((number, raw))
-            if number % CHUNK_LINES == 0 or read >= CHUNK_BYTES:
+            if lines == CHUNK_LINES or read >= CHUNK_BYTES:
                 yield Chunk(items, read)
-                items, read = [], 0
+                items, lines, read = [], 0, 0
         if items or read:
             yield Chunk(items, read)
 
