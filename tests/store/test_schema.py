@@ -38,6 +38,22 @@ def test_a_new_store_gets_the_latest_schema_and_an_identity(tmp_path: Path) -> N
     assert {"outbox", "outbox_sinks"} <= _tables(path)
 
 
+def test_a_new_store_holds_several_articles_a_page_and_an_old_one_keeps_its_pages(
+    tmp_path: Path,
+) -> None:
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(old)) as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("VACUUM")  # an empty file made with SQLite's default pages
+    for path in (new, old):
+        run(lambda store: store.put_articles([article(i) for i in range(200)]), path)
+    sizes = {}
+    for path in (new, old):
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            (sizes[path],) = conn.execute("PRAGMA page_size").fetchone()
+    assert sizes == {new: 16384, old: 4096}
+
+
 def test_opening_an_up_to_date_store_does_not_wait_for_a_write(tmp_path: Path) -> None:
     """A server worker starting during an import's transaction comes up at once."""
     path = tmp_path / "s.db"
