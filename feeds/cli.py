@@ -18,7 +18,7 @@ from feeds import orphans
 from feeds.config.loader import DEFAULT_CONFIG, config_path, load_settings
 from feeds.config.settings import Settings
 from feeds.ingest.language_id import LanguageIdentifyingSource
-from feeds.ingest.pipeline import ImportSummary, import_records
+from feeds.ingest.pipeline import ImportSummary, Workers, import_records, validation_workers
 from feeds.ingest.source import Source
 from feeds.ingest.sources.jsonl import JsonLinesSource
 from feeds.model.spec import feed_specs
@@ -259,7 +259,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    return asyncio.run(_import_async(args, settings))
+    with validation_workers() as workers:  # before the store's thread: see there
+        return asyncio.run(_import_async(args, settings, workers))
 
 
 def _sync_wordpress(args: argparse.Namespace) -> int:
@@ -354,7 +355,9 @@ async def _open_and_close(settings: Settings) -> None:
     await store.close()
 
 
-async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
+async def _import_async(
+    args: argparse.Namespace, settings: Settings, workers: Workers | None
+) -> int:
     from feeds.notify.sinks import register_sinks
 
     store = await SQLiteStore.open(settings.store.path)
@@ -363,7 +366,9 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{settings.store.path} already holds {count} articles; nothing imported")
             return 0
         await register_sinks(store, settings)  # announced even if no server ran yet
-        summary = await _run_import(args.file, args.format, store, settings, args.skip_invalid)
+        summary = await _run_import(
+            args.file, args.format, store, settings, args.skip_invalid, workers
+        )
     finally:
         await store.close()
     print(summary.line())
@@ -371,13 +376,18 @@ async def _import_async(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run_import(
-    name: str, kind: str, store: Store, settings: Settings, skip_invalid: bool
+    name: str,
+    kind: str,
+    store: Store,
+    settings: Settings,
+    skip_invalid: bool,
+    workers: Workers | None,
 ) -> ImportSummary:
     if name == "-":
         if kind == "wxr":
             raise NashraError("import: a WXR file is read twice: give its path, not -")
         return await _import_source(
-            JsonLinesSource(sys.stdin.buffer), store, settings, skip_invalid
+            JsonLinesSource(sys.stdin.buffer), store, settings, skip_invalid, workers
         )
     try:
         stream: IO[bytes] = open(name, "rb")  # noqa: SIM115 - closed below
@@ -387,7 +397,7 @@ async def _run_import(
         size = os.fstat(stream.fileno()).st_size
         if kind == "jsonl":
             return await _import_source(
-                JsonLinesSource(stream, size), store, settings, skip_invalid
+                JsonLinesSource(stream, size), store, settings, skip_invalid, workers
             )
         if synced := await store.sync_cursors():
             raise NashraError(
@@ -399,7 +409,7 @@ async def _run_import(
 
         wxr = WxrSource(stream, settings, size)
         summary = await import_records(
-            wxr, store, settings, skip_invalid=skip_invalid, report=_report
+            wxr, store, settings, skip_invalid=skip_invalid, report=_report, workers=workers
         )
         for reason, count in sorted(wxr.skipped.items()):
             _report(f"skipped {count} published posts: {reason}")
@@ -407,12 +417,18 @@ async def _run_import(
 
 
 async def _import_source(
-    source: Source[bytes], store: Store, settings: Settings, skip_invalid: bool
+    source: Source[bytes],
+    store: Store,
+    settings: Settings,
+    skip_invalid: bool,
+    workers: Workers | None,
 ) -> ImportSummary:
     """A JSON Lines import; records without ``language`` get their text's (``[ingest]``)."""
     if settings.ingest.identify_language:
         source = LanguageIdentifyingSource(source, settings)
-    return await import_records(source, store, settings, skip_invalid=skip_invalid, report=_report)
+    return await import_records(
+        source, store, settings, skip_invalid=skip_invalid, report=_report, workers=workers
+    )
 
 
 if __name__ == "__main__":
