@@ -33,8 +33,9 @@ from feeds.http.pages import index_html
 from feeds.http.state import STATE_KEY, AppState, app_state
 from feeds.model.language import direction
 from feeds.model.spec import feed_specs
+from feeds.notify.names import goes_after
 from feeds.notify.outbox import OutboxWorker
-from feeds.notify.sinks import configured_sinks, goes_after
+from feeds.notify.sinks import configured_sinks
 from store.clock import Clock, system_clock
 from store.errors import StoreError
 from store.protocol import Store

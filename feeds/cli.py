@@ -22,6 +22,7 @@ from feeds.ingest.pipeline import ImportSummary, Workers, import_records, valida
 from feeds.ingest.source import Source
 from feeds.ingest.sources.jsonl import JsonLinesSource
 from feeds.model.spec import feed_specs
+from feeds.notify.names import register_sinks
 from store.clock import system_clock
 from store.errors import NashraError
 from store.protocol import Store
@@ -273,7 +274,6 @@ def _sync_wordpress(args: argparse.Namespace) -> int:
 
 async def _sync_wordpress_async(args: argparse.Namespace, settings: Settings) -> int:
     from feeds.ingest.wordpress_sync import sync_site
-    from feeds.notify.sinks import register_sinks
 
     store = await SQLiteStore.open(settings.store.path)
     try:
@@ -358,7 +358,6 @@ async def _open_and_close(settings: Settings) -> None:
 async def _import_async(
     args: argparse.Namespace, settings: Settings, workers: Workers | None
 ) -> int:
-    from feeds.notify.sinks import register_sinks
 
     store = await SQLiteStore.open(settings.store.path)
     try:

@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 import httpx2 as httpx
 
 from feeds.model.surrogate import feed_key
+from feeds.notify import names
 from feeds.version import __version__
 
-SINK = "cdn"
+SINK = names.CDN
 METHOD = "PURGE"
 #: The request header listing the surrogate keys to purge, as the xkey vmod's examples name it.
 KEYS_HEADER = "xkey-purge"

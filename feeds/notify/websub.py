@@ -17,9 +17,10 @@ import httpx2 as httpx
 
 from feeds.formats.registry import FORMATS
 from feeds.model.spec import FeedSpec
+from feeds.notify import names
 from feeds.version import __version__
 
-SINK = "websub"
+SINK = names.WEBSUB
 REQUEST_TIMEOUT = 5.0  # seconds for each phase (connect, write, read) of one request
 CONCURRENCY = 8  # requests in flight to the hub at once
 
