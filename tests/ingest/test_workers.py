@@ -1,53 +1,53 @@
-"""The validation workers: forked when that is safe, so an import starts at once."""
+"""The validation workers: forked when that is safe, so an import starts at once.
+
+Each case runs in a fresh interpreter, which has one thread until the case
+starts another (the test runner's own process may run threads of its own).
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+#: Prints what a worker sees of a value the importing process changed after start-up: a
+#: forked worker sees the change, a spawned one (a new interpreter) the value as imported.
+CASE = """
 import threading
-
-import pytest
-
-from feeds.ingest.pipeline import validation_workers
-
-#: Changed in the test process after start-up: a forked worker sees the change, a spawned one
-#: (a new interpreter, which imports this module afresh) does not.
-changed_after_start = {"value": "as imported"}
+from feeds.ingest import pipeline
 
 
-def seen_by_worker() -> str:
-    return changed_after_start["value"]
+def seen() -> str:
+    return getattr(pipeline, "CHANGED_AFTER_START", "as imported")
 
 
-@pytest.fixture
-def one_thread() -> None:
-    if threading.active_count() != 1:
-        pytest.skip("the test runner runs threads of its own here")
-
-
-def test_workers_are_forked_from_a_process_with_one_thread(
-    one_thread: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(changed_after_start, "value", "changed")
-    with validation_workers(2) as workers:
-        assert workers is not None
-        assert workers.pool.submit(seen_by_worker).result() == "changed"
-
-
-def test_workers_are_spawned_once_another_thread_runs(
-    one_thread: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(changed_after_start, "value", "changed")
+if __name__ == "__main__":  # a spawned worker imports this file again, without this part
+    pipeline.CHANGED_AFTER_START = "changed"
     release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        with validation_workers(2) as workers:
-            assert workers is not None
-            assert workers.pool.submit(seen_by_worker).result() == "as imported"
-    finally:
-        release.set()
-        other.join()
+    if {other_thread}:
+        threading.Thread(target=release.wait, daemon=True).start()
+    with pipeline.validation_workers({count}) as workers:
+        print(workers.pool.submit(seen).result() if workers else "no workers")
+    release.set()
+"""
 
 
-def test_one_cpu_validates_in_the_importing_process() -> None:
-    with validation_workers(1) as workers:
-        assert workers is None
+def worker_sees(tmp_path: Path, *, other_thread: bool, count: int = 2) -> str:
+    script = tmp_path / "case.py"
+    script.write_text(textwrap.dedent(CASE.format(other_thread=other_thread, count=count)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_workers_are_forked_from_a_process_with_one_thread(tmp_path: Path) -> None:
+    assert worker_sees(tmp_path, other_thread=False) == "changed"
+
+
+def test_workers_are_spawned_once_another_thread_runs(tmp_path: Path) -> None:
+    assert worker_sees(tmp_path, other_thread=True) == "as imported"
+
+
+def test_one_cpu_validates_in_the_importing_process(tmp_path: Path) -> None:
+    assert worker_sees(tmp_path, other_thread=False, count=1) == "no workers"
