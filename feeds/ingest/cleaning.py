@@ -293,8 +293,34 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+#: The scheme and host of a base URL made of characters ``urljoin`` reads as they are: no
+#: whitespace, controls, brackets, userinfo or percent-escapes; a lowercase scheme.
+_PLAIN_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?=[/?#]|\Z)")
+#: A root-relative path of unreserved and sub-delimiter characters without ``;`` (parameters),
+#: without a ``.`` after any ``/`` (so no dot segment) and not ``//`` (a host): ``urljoin``
+#: resolves it against a plain base to that base's origin followed by the path, unchanged.
+_PLAIN_PATH = re.compile(r"(?!//)(?:/(?!\.)[A-Za-z0-9_~!$&'()*+,=:@%.-]*)+")
+#: An absolute http(s) URL of the same characters (dots allowed): against a plain base,
+#: ``urljoin`` hands it back unchanged.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_~!$&'()*+,=:@%./-]*)?"
+)
+
+
 def _absolute_url(url: str, base_url: str) -> str | None:
-    """``url`` resolved against ``base_url``, or None unless it is http, https or mailto."""
+    """``url`` resolved against ``base_url``, or None unless it is http, https or mailto.
+
+    The common shapes, a root-relative path or an absolute URL of plain
+    characters against a plain base, take a shortcut to exactly what
+    ``urljoin`` gives (it costs several times a cleaning pass); anything
+    else goes through ``urljoin``.
+    """
+    origin = _PLAIN_ORIGIN.match(base_url)
+    if origin is not None:
+        if _PLAIN_PATH.fullmatch(url):
+            return origin[0] + url
+        if _PLAIN_ABSOLUTE.fullmatch(url):
+            return url
     try:
         absolute = urljoin(base_url, url)
         scheme = urlsplit(absolute).scheme
