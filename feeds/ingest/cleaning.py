@@ -76,6 +76,8 @@ _MAX_NAMED = 10
 
 def _remove_forbidden(value: str, field: str, warnings: list[CleaningWarning]) -> str:
     """``value`` without forbidden characters and with forbidden references marked ``_REMOVED``."""
+    if value.isprintable() and "&#" not in value:
+        return value  # the common case, quickly: no control, surrogate, noncharacter or CR
     removed: Counter[int] = Counter()
     text = value
     if _FORBIDDEN_CHAR.search(value) is not None:
@@ -146,11 +148,20 @@ def _balance_bidi(text: str) -> str:
     after its isolate; closers still missing at the end are appended,
     innermost first. Balanced text comes back unchanged.
     """
-    if _BIDI_CONTROL.search(text) is None:
+    if not _has_bidi_control(text):
         return text
     matcher = _BidiMatcher()
     balanced = _BIDI_CONTROL.sub(matcher, text)
     return balanced + "".join(reversed(matcher.closers))
+
+
+def _has_bidi_control(text: str) -> bool:
+    """``_BIDI_CONTROL.search(text)``, twice as fast: a substring test per control."""
+    return (
+        "\u202a" in text or "\u202b" in text or "\u202c" in text or "\u202d" in text
+        or "\u202e" in text or "\u2066" in text or "\u2067" in text or "\u2068" in text
+        or "\u2069" in text
+    )  # fmt: skip
 
 
 class _BidiMatcher:
@@ -270,6 +281,8 @@ def clean_html(value: str, base_url: str, field: str, warnings: list[CleaningWar
 
 def _sanitize_once(text: str) -> str:
     cleaned = _balance_bidi(_normalize_newlines(_CLEANER.clean(text).replace(_REMOVED, "")))
+    if "<pre" not in cleaned:
+        return cleaned
     return _PRE_LINE_FEED.sub("\\1\n\n", cleaned)
 
 

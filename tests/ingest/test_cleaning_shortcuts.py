@@ -1,10 +1,10 @@
-"""Tests of how clean_html resolves URLs: its shortcut gives exactly what urljoin gives.
+"""Tests of cleaning's shortcuts: each gives exactly what the long way gives.
 
-Resolving a link with ``urljoin`` costs more than a sanitizing pass, so
-cleaning takes a shortcut for the common shapes (a root-relative path, an
-absolute URL of plain characters). The shortcut's contract is to change no
-output at all, so these tests compare it with the plain ``urljoin`` rule on
-tricky and generated URLs and bases.
+Cleaning runs for every imported record, so it takes shortcuts for the
+common cases: resolving a link with ``urljoin`` costs more than a sanitizing
+pass, so plain root-relative and absolute URLs skip it; text Python deems
+printable skips the search for forbidden characters. A shortcut's contract
+is to change no output at all, so these tests compare it with the long way.
 """
 
 from __future__ import annotations
@@ -12,10 +12,17 @@ from __future__ import annotations
 import itertools
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.ingest.cleaning import _absolute_url, clean_html
+from feeds.ingest.cleaning import (
+    _FORBIDDEN_CHAR,
+    CleaningWarning,
+    _absolute_url,
+    clean_html,
+    clean_text,
+)
 
 
 def by_urljoin(url: str, base_url: str) -> str | None:
@@ -126,3 +133,20 @@ def test_a_root_relative_link_resolves_against_the_article_origin() -> None:
         '<p><a href="https://news.example/2026/10/related-8/" rel="noopener noreferrer">x</a>'
         '<img src="https://news.example/a.jpg"></p>'
     )
+
+
+def test_printable_text_holds_no_forbidden_character() -> None:
+    """Every code point ``str.isprintable`` accepts is one cleaning keeps, whatever Unicode."""
+    printable = "".join(filter(str.isprintable, map(chr, range(0x110000))))
+    assert _FORBIDDEN_CHAR.search(printable) is None
+
+
+@pytest.mark.parametrize(
+    "char", ["\x00", "\x1f", "\x85", "\ud800", "\ufdd0", "\uffff", "\U0001fffe"]
+)
+def test_a_forbidden_character_among_printable_text_is_still_removed(char: str) -> None:
+    warnings: list[CleaningWarning] = []
+    assert clean_text(f"خبر {char}عاجل", "title", warnings) == "خبر عاجل"
+    assert warnings == [
+        CleaningWarning("title", f"removed 1 character not allowed in XML (U+{ord(char):04X})")
+    ]
