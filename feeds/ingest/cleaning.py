@@ -222,7 +222,9 @@ def clean_text(
     text = text.replace(_REMOVED, "")
     text = _balance_bidi(_normalize_newlines(text))
     if single_line:
-        return _SPACE_RUN.sub(" ", text).strip(" ")
+        if "  " in text or not text.isprintable():  # else no run to collapse: only single spaces
+            text = _SPACE_RUN.sub(" ", text)
+        return text.strip(" ")
     return text.strip(_SPACES)
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from feeds.ingest.cleaning import (
     _FORBIDDEN_CHAR,
+    _SPACES,
     CleaningWarning,
     _absolute_url,
     clean_html,
@@ -139,6 +140,15 @@ def test_printable_text_holds_no_forbidden_character() -> None:
     """Every code point ``str.isprintable`` accepts is one cleaning keeps, whatever Unicode."""
     printable = "".join(filter(str.isprintable, map(chr, range(0x110000))))
     assert _FORBIDDEN_CHAR.search(printable) is None
+
+
+def test_the_only_printable_space_a_single_line_collapses_is_the_space() -> None:
+    assert [space for space in _SPACES if space.isprintable()] == [" "]
+
+
+@pytest.mark.parametrize("space", ["  ", "\t", "\n", "\u2028", "\u2029", " \t\n "])
+def test_every_space_run_in_a_single_line_field_collapses(space: str) -> None:
+    assert clean_text(f"خبر{space}عاجل", "title", []) == "خبر عاجل"
 
 
 @pytest.mark.parametrize(
