@@ -8,6 +8,8 @@ made safe here, once, at the edge (see :mod:`feeds.ingest.cleaning`).
 
 from __future__ import annotations
 
+import enum
+import functools
 import re
 import reprlib
 from collections.abc import Callable, Mapping
@@ -29,6 +31,7 @@ IMAGE_FIELDS = frozenset({"url", "type", "length", "alt", "width", "height"})
 MAX_IMAGE_PIXELS = 100_000  # a width or height beyond this is a typo, not a photo
 MAX_ID_LENGTH = 512
 MAX_IMAGE_LENGTH = 2**63 - 1  # the largest integer SQLite stores
+MAX_CACHED_DATE = 64  # characters; "2026-10-01T11:36:00.123456+03:00" has 32
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
 )
@@ -97,8 +100,9 @@ class _Checker:
         self.problems.append(Problem(name, message))
 
     def article(self, settings: Settings) -> Article | None:
-        for unknown in sorted(set(self.data) - FIELDS):
-            self.fail(unknown, "unknown field")
+        if not FIELDS.issuperset(self.data):
+            for unknown in sorted(set(self.data) - FIELDS):
+                self.fail(unknown, "unknown field")
         article_id = self.identifier()
         link = self.url("link", self.data.get("link"), required=True)
         published = self.moment("published", required=True)
@@ -180,30 +184,22 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(name, f"must be an RFC 3339 date-time string, not {_json_type(value)}")
             return None
-        match = _RFC3339.fullmatch(value)
-        if not match:
+        moment = (_parsed_moment if len(value) <= MAX_CACHED_DATE else _parse_moment)(value)
+        if isinstance(moment, datetime):
+            return moment
+        if moment is _DateError.NOT_RFC3339:
             self.fail(name, f"{quoted(value)} is not an RFC 3339 date-time")
-            return None
-        if not match["offset"]:
+        elif moment is _DateError.NO_OFFSET:
             self.fail(name, f"{quoted(value)} has no UTC offset (add Z or +03:00, say)")
-            return None
-        try:
-            moment = datetime.fromisoformat(value.upper())
-        except ValueError:
+        elif moment is _DateError.INVALID:
             self.fail(name, f"{quoted(value)} is not a valid date-time")
-            return None
-        try:  # 9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC
-            in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
-        except OverflowError:
-            in_range = False
-        if not in_range:
+        else:
             self.fail(
                 name,
                 f"{value!r} is outside the dates nashra keeps "
                 "(1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, in UTC)",
             )
-            return None
-        return moment
+        return None
 
     def categories(self, settings: Settings, breaking: bool) -> list[str]:
         """The category slugs; none only for breaking news, which is in ``all`` and ``breaking``."""
@@ -315,6 +311,39 @@ class _Checker:
         message = f"must be pixels, an integer from 1 to {MAX_IMAGE_PIXELS}, not {quoted(value)}"
         self.fail(f"image.{name}", message)
         return None
+
+
+class _DateError(enum.Enum):
+    """Why a string is not a date-time nashra keeps."""
+
+    NOT_RFC3339 = enum.auto()
+    NO_OFFSET = enum.auto()
+    INVALID = enum.auto()  # shaped like one, but no such moment (February 30th)
+    OUT_OF_RANGE = enum.auto()
+
+
+def _parse_moment(value: str) -> datetime | _DateError:
+    """The aware datetime ``value`` (a string) stands for, or why it stands for none."""
+    match = _RFC3339.fullmatch(value)
+    if not match:
+        return _DateError.NOT_RFC3339
+    if not match["offset"]:
+        return _DateError.NO_OFFSET
+    try:
+        moment = datetime.fromisoformat(value.upper())
+    except ValueError:
+        return _DateError.INVALID
+    # Aware datetimes compare as instants, without the conversion to UTC that overflows
+    # (9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC).
+    if not EARLIEST <= moment <= LATEST:
+        return _DateError.OUT_OF_RANGE
+    return moment
+
+
+#: The articles of one import share their minutes, and ``published`` is often ``updated`` too,
+#: so date strings are parsed once per process (a datetime is immutable: sharing it is safe).
+#: Only strings up to :data:`MAX_CACHED_DATE` characters: a bounded count of them is bounded memory.
+_parsed_moment = functools.lru_cache(maxsize=4096)(_parse_moment)
 
 
 QUOTED_CHARACTERS = 80
