@@ -1,4 +1,4 @@
-"""Tests of how validation reads a record's dates, parsed once per distinct string."""
+"""Tests of validation's shortcuts: dates parsed once per distinct string, printable ids."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from feeds.config.settings import Settings
-from feeds.ingest.records import RecordError, _parsed_moment, validate_record
+from feeds.ingest.records import _ID_FORBIDDEN, RecordError, _parsed_moment, validate_record
 from tests.support.builders import record
 
 
@@ -44,3 +44,18 @@ def test_only_short_date_strings_are_kept_for_the_next_record(settings: Settings
     assert _parsed_moment.cache_info().currsize == 0
     validate_record(record(1, published="2026-11-01T08:00:00.000001Z", updated=None), settings, 1)
     assert _parsed_moment.cache_info().currsize == 1
+
+
+def test_printable_text_holds_no_character_an_id_or_url_must_not() -> None:
+    """Ids and URLs skip the search when ``str.isprintable`` says so, whatever Unicode."""
+    printable = "".join(filter(str.isprintable, map(chr, range(0x110000))))
+    assert _ID_FORBIDDEN.search(printable) is None
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x7f", "\x9f", "\ud800", "\uffff"])
+def test_an_id_or_link_with_a_control_character_is_refused(settings: Settings, char: str) -> None:
+    bad = record(1, id=f"a{char}1", link=f"https://news.example/a{char}1/")
+    with pytest.raises(RecordError) as caught:
+        validate_record(bad, settings, 1)
+    assert [p.field for p in caught.value.problems] == ["id", "link"]
+    assert all("control characters or lone surrogates" in p.message for p in caught.value.problems)
