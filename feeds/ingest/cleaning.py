@@ -269,15 +269,19 @@ def clean_html(value: str, base_url: str, field: str, warnings: list[CleaningWar
     mailto is dropped.
     """
     text = _remove_forbidden(value, field, warnings)
-    token = _BASE_URL.set(base_url)
+    cleaning = _Pass(base_url)
+    token = _PASS.set(cleaning)
     try:
         for _ in range(_MAX_PASSES):
+            cleaning.start()
             cleaned = _sanitize_once(text)
             if cleaned == text:
                 break
+            if cleaning.only_rewrote(text, cleaned):
+                return cleaned
             text = cleaned
     finally:
-        _BASE_URL.reset(token)
+        _PASS.reset(token)
     return text
 
 
@@ -288,23 +292,85 @@ def _sanitize_once(text: str) -> str:
     return _PRE_LINE_FEED.sub("\\1\n\n", cleaned)
 
 
+class _Pass:
+    """One field's cleaning: the base its URLs resolve against, and what a pass rewrote.
+
+    Most articles with links change in the first pass only by the values
+    the attribute callback rewrote (a relative link made absolute) and by
+    the ``rel`` nh3 gives every link. Such a pass is a fixed point already,
+    and the second pass that would prove it (a whole parse and
+    serialization, and the callback again) is skipped: when the output is
+    the input with just those values replaced, as the serializer writes
+    them, and the ``rel`` added, the two parse to the same tree but for
+    those attributes, which the next pass would give the same values (the
+    callback resolves an absolute URL, or balances balanced text, to
+    itself; nh3 replaces a link's ``rel`` by the same one, last); so it
+    would give the same output. Anything else nh3 changed (an element
+    removed, an attribute dropped, text escaped otherwise) leaves a
+    difference, and the next pass runs.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.rewrites: dict[str, str] = {}
+        self.dropped = False
+
+    def start(self) -> None:
+        self.rewrites.clear()
+        self.dropped = False
+
+    def rewrote(self, value: str, result: str | None) -> None:
+        if result is None:
+            self.dropped = True
+        elif result != value:
+            self.rewrites[value] = result
+
+    def only_rewrote(self, before: str, after: str) -> bool:
+        """Whether ``after`` is ``before`` with this pass's rewritten values swapped in."""
+        if self.dropped or not self.rewrites:
+            return False
+        expected = before
+        for value, result in self.rewrites.items():
+            expected = expected.replace(f'="{_attribute(value)}"', f'="{_attribute(result)}"')
+        return _LINK_START.sub(_with_link_rel, expected) == after
+
+
+def _attribute(value: str) -> str:
+    """An attribute value as the serializer writes it between double quotes."""
+    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;")
+
+
+#: What nh3 puts last in every ``<a>`` start tag; a start tag as the serializer writes one.
+_LINK_REL = "noopener noreferrer"
+_LINK_REL_ATTRIBUTE = f' rel="{_LINK_REL}">'
+_LINK_START = re.compile(r"<a(?: [^<>]*)?>")
+
+
+def _with_link_rel(start_tag: re.Match[str]) -> str:
+    tag = start_tag[0]
+    return tag if tag.endswith(_LINK_REL_ATTRIBUTE) else tag[:-1] + _LINK_REL_ATTRIBUTE
+
+
 def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     """nh3's attribute callback: balance bidi controls, make URLs absolute."""
-    value = _balance_bidi(value.replace(_REMOVED, ""))
-    if attribute in _URL_ATTRIBUTES:
-        return _absolute_url(value, _BASE_URL.get())
-    return value
+    cleaning = _PASS.get()
+    result: str | None = _balance_bidi(value.replace(_REMOVED, ""))
+    if attribute in _URL_ATTRIBUTES and result is not None:
+        result = _absolute_url(result, cleaning.base_url)
+    cleaning.rewrote(value, result)
+    return result
 
 
-#: The article link relative URLs resolve against, for the one shared cleaner's callback
-#: (building an ``nh3.Cleaner`` costs more than a cleaning pass, so it is built once).
-_BASE_URL: ContextVar[str] = ContextVar("base_url")
+#: The field being cleaned, for the one shared cleaner's callback (building an
+#: ``nh3.Cleaner`` costs more than a cleaning pass, so it is built once).
+_PASS: ContextVar[_Pass] = ContextVar("cleaning")
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     clean_content_tags=_DROPPED_WITH_CONTENT,
     attributes=_ATTRIBUTES,
     attribute_filter=_filter_attribute,
     url_schemes=_URL_SCHEMES,
+    link_rel=_LINK_REL,
 )
 
 
