@@ -83,7 +83,7 @@ def _connect_staging(path: Path, *, create: bool) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # the store's: rows alike, pages alike
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # as a new store: rows alike, pages alike
     except BaseException:
         conn.close()
         raise
@@ -134,13 +134,20 @@ class ImportLease:
             raise
 
     def release(self) -> None:
-        """Remove the staging file, then the lock file, and unlock it."""
+        """Remove the staging file, then the lock file, and unlock it.
+
+        A file that cannot be removed (its directory made read-only meanwhile)
+        is left for the next start to remove: the import is over either way.
+        """
         if self._fd < 0:
             return
-        self.staging_path.unlink(missing_ok=True)
-        self.lock_path.unlink(missing_ok=True)
-        os.close(self._fd)
-        self._fd = -1
+        try:
+            for file in (self.staging_path, self.lock_path):
+                with contextlib.suppress(OSError):
+                    file.unlink(missing_ok=True)
+        finally:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def _locked_file(lock: Path) -> int:
@@ -363,17 +370,41 @@ def remove_dead_imports(path: Path) -> None:
 
     A live import's lock cannot be taken and its file is left alone; a dead
     one's lock file goes too, even once its staging file is gone (an import
-    killed right after publishing). Runs when the store is opened; cheap (a
+    killed right after publishing). Only files that are what nashra makes go:
+    a lock file is empty, a staging file empty or an SQLite file; another
+    file that happens to be named like one (``news.db-import-2024``, a copy
+    of the store) is left alone. Runs when the store is opened; cheap (a
     directory listing).
     """
     for making in path.parent.glob(f"{glob.escape(path.name)}-import-*.new"):
         pid = making.name.removesuffix(".new").rpartition(".")[2]
-        if pid.isdigit() and not _alive(int(pid)):  # a start killed before its lock was in place
+        # a start killed before its lock was in place
+        if pid.isdigit() and not _alive(int(pid)) and _is_empty(making):
             making.unlink(missing_ok=True)
     for import_id in _import_ids(path):
         with _lock_if_dead(lock_path(path, import_id)) as dead:
-            if dead:
-                staging_path(path, import_id).unlink(missing_ok=True)
+            staging = staging_path(path, import_id)
+            if dead and _is_staging_file(staging):
+                staging.unlink(missing_ok=True)
+
+
+def _is_empty(file: Path) -> bool:
+    try:
+        return file.stat().st_size == 0
+    except FileNotFoundError:
+        return False
+
+
+def _is_staging_file(file: Path) -> bool:
+    """Whether ``file`` is empty (just made) or an SQLite database, as staging files are."""
+    try:
+        with file.open("rb") as opened:
+            return opened.read(len(_SQLITE_HEADER)) in (b"", _SQLITE_HEADER)
+    except FileNotFoundError:
+        return False
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _alive(pid: int) -> bool:
@@ -399,7 +430,8 @@ def _lock_if_dead(lock: Path) -> Iterator[bool]:
     """Whether the import of this lock file is dead; its lock held, and the file removed, if so.
 
     An import makes its lock file before its staging file and removes it
-    after: a staging file without one is a dead import's.
+    after: a staging file without one is a dead import's. A file by that name
+    that is not empty is not a lock file: its "import" counts as alive.
     """
     try:
         fd = os.open(lock, os.O_RDWR)
@@ -407,6 +439,9 @@ def _lock_if_dead(lock: Path) -> Iterator[bool]:
         yield True
         return
     try:
+        if os.fstat(fd).st_size != 0:
+            yield False
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

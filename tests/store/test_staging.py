@@ -203,3 +203,20 @@ def test_the_files_of_dead_imports_go_when_the_store_is_opened(tmp_path: Path) -
     run(lambda store: store.count_articles(), path, clock)
     assert [file for file in left if file.exists()] == []
     assert unrelated.exists()
+
+
+def test_files_only_named_like_an_imports_are_left_alone(tmp_path: Path) -> None:
+    """Opening news.db once removed a copy of the store someone had named news.db-import-2024."""
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+    kept = {
+        tmp_path / "store.db-import-2024": b"SQLite format 3\x00 a copy of the store",
+        tmp_path / "store.db-import-2024.staged": b"SQLite format 3\x00 its staging? no",
+        tmp_path / "store.db-import-77.staged": b"notes, not a database",
+        tmp_path / f"store.db-import-5.{2**22 + 1}.new": b"not empty",
+    }
+    for file, content in kept.items():
+        file.write_bytes(content)
+    run(lambda store: store.count_articles(), path, clock)
+    assert {file: file.read_bytes() for file in kept if file.exists()} == kept
