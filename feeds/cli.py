@@ -32,12 +32,12 @@ if TYPE_CHECKING:
     from feeds.publish.site import PublishRound
 
 # The modules of the other commands, and of the outbox, are imported by the commands that use
-# them: `nashra import`'s worker processes import this module again (the start method
-# "spawn" re-runs the main script), and each of them would pay for the HTTP client, the feed
-# formats and the publisher before validating a record.
+# them: each command's start pays only for its own (`nashra import` is timed whole), and
+# `nashra import`'s workers, when they cannot be forked, import this module again.
 
 EXIT_REJECTED = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,8 +260,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    with validation_workers() as workers:  # before the store's thread: see there
-        return asyncio.run(_import_async(args, settings, workers))
+    try:
+        with validation_workers() as workers:  # before the store's thread: see there
+            return asyncio.run(_import_async(args, settings, workers))
+    except KeyboardInterrupt:  # SIGINT: the import is discarded, or waited for if publishing
+        print("nashra: import interrupted; nothing of it was made visible", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _sync_wordpress(args: argparse.Namespace) -> int:

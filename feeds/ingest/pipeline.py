@@ -14,6 +14,7 @@ leaves only an invisible staging file, removed when the store is next opened.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import multiprocessing
@@ -24,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -33,7 +35,7 @@ from feeds.config.settings import Settings
 from feeds.ingest.records import Problem, RecordError, validate_record
 from feeds.ingest.source import Chunk, Source
 from feeds.orphans import die_with_parent
-from store.errors import StoreError
+from store.errors import NashraError, StoreError
 from store.protocol import StagedImport, Store
 from store.types import Article, Outcome, Prepared
 
@@ -96,19 +98,32 @@ async def import_records(
     The ``workers`` processes (see :func:`validation_workers`) validate, clean
     and stage the records; without them, or for a source that fits in one
     chunk, this process does. Any error (a
-    :class:`~store.errors.StoreError`, an interruption) discards the import.
+    :class:`~store.errors.StoreError`, a worker killed, an interruption)
+    discards the import. Validation runs without awaiting, so an
+    interruption (the task cancelled on SIGINT) is looked for after each
+    chunk, and once more before publishing.
     """
     started = time.perf_counter()
+    current = asyncio.current_task()
     staged = await store.start_import()
     try:
-        rejected = _validate(source, settings, store.preparer, staged, report, workers)
+        rejected = _validate(
+            source, settings, store.preparer, staged, report, workers, lambda: _cancelled(current)
+        )
         if rejected and not skip_invalid:
             await staged.discard()
             return ImportSummary(0, 0, 0, 0, rejected, time.perf_counter() - started)
+        if _cancelled(current):
+            raise asyncio.CancelledError
     except BaseException as error:
         await staged.discard()
         if isinstance(error, StoreError):
             raise StoreError(f"{error}; nothing of this import was made visible") from error
+        if isinstance(error, BrokenProcessPool):
+            raise NashraError(
+                "a validation worker process died (was it killed?);"
+                " nothing of this import was made visible"
+            ) from error
         raise
     try:
         counts = await staged.publish()  # discards the import itself if it fails
@@ -142,6 +157,7 @@ def _validate(
     staged: StagedImport,
     report: Callable[[str], None],
     workers: Workers | None,
+    cancelled: Callable[[], bool],
 ) -> int:
     """Check every record, stage the valid articles; the number of invalid records.
 
@@ -160,7 +176,13 @@ def _validate(
             for message in checked.messages:
                 report(message)
             rejected += checked.rejected
+            if cancelled():
+                raise asyncio.CancelledError
     return rejected
+
+
+def _cancelled(task: asyncio.Task[object] | None) -> bool:
+    return task is not None and task.cancelling() > 0
 
 
 def _counted(
@@ -192,12 +214,16 @@ def _checked_chunks(
             yield _check_chunk(task, seq, chunk)
         return
     pending: deque[Future[_Checked]] = deque()
-    for seq, chunk in itertools.chain([first, second], numbered):
-        pending.append(workers.pool.submit(_check_chunk, task, seq, chunk))
-        if len(pending) >= 2 * workers.count:  # bounded: memory stays flat
+    try:
+        for seq, chunk in itertools.chain([first, second], numbered):
+            pending.append(workers.pool.submit(_check_chunk, task, seq, chunk))
+            if len(pending) >= 2 * workers.count:  # bounded: memory stays flat
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    finally:  # stopped early (a failure, an interruption): the chunks not started never are
+        for future in pending:
+            future.cancel()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +245,7 @@ def validation_workers(count: int | None = None) -> Iterator[Workers | None]:
     that runs one thread (a lock another thread held would stay locked in
     the child), so this runs before the store is opened (its writer has a
     thread); should a thread already run, the workers are spawned instead.
-    Workers end with the command, however it ends; those not started on
-    their chunk when it fails are cancelled.
+    Workers end with the command, however it ends.
     """
     count = count if count is not None else min(os.cpu_count() or 1, MAX_WORKERS)
     if count <= 1:

@@ -255,7 +255,7 @@ class SQLiteStore:
         )
 
     async def start_import(self) -> StagedImport:
-        """Register an import (see :mod:`store.sqlite.staging`): its articles stay invisible
+        """Start an import (see :mod:`store.sqlite.staging`): its articles stay invisible
         until :meth:`SQLiteImport.publish`."""
         try:
             lease = await asyncio.to_thread(staging.ImportLease, self.path)
@@ -358,15 +358,31 @@ class SQLiteImport:
         return staging.Stager(str(self._store.path), str(self._lease.staging_path))
 
     async def publish(self) -> dict[Outcome, int]:
-        """One transaction makes the import visible; its staging file is removed afterwards."""
+        """One transaction makes the import visible; its staging file is removed afterwards.
+
+        The transaction runs on the writer's thread, which a cancellation (an
+        interrupted command) cannot stop: it commits or not as a whole. So a
+        cancellation meanwhile waits for it and, if it committed, is taken
+        back and the import's counts returned: the import is published, and
+        says so. The staging file goes once the writer is done with it.
+        """
         store, lease = self._store, self._lease
         clock = store._clock
-        try:
-            return await store._run_write(
+        writing = asyncio.ensure_future(
+            store._run_write(
                 lambda conn: staging.publish(conn, lease.staging_path, lambda: utc_now(clock))
             )
+        )
+        try:
+            return await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            counts = await writing  # raises its own error if it did not commit
+            if (current := asyncio.current_task()) is not None:
+                current.uncancel()
+            return counts
         finally:  # published or not, the import is over; a file left behind goes at any start
-            lease.release()
+            if writing.done():
+                lease.release()
 
     async def discard(self) -> None:
         """Forget the staged articles: remove the staging file."""

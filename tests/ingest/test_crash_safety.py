@@ -33,6 +33,7 @@ from tests.support.commands import Nashra
 from tests.support.config import MakeConfig, token
 from tests.support.live import Serve
 from tests.test_backup import served
+from tests.test_orphans import children
 
 TOKEN = "crash-test-token"
 FIRST = 20  # articles stored before the import that is killed
@@ -118,19 +119,29 @@ def frozen(db: Path) -> Iterator[Frozen]:
             yield Frozen(store, staging)
 
 
-def kill_when(importing: subprocess.Popen[bytes], db: Path, condition: Condition) -> None:
-    """``SIGKILL`` the import as soon as ``condition`` holds, in the state the test saw."""
+def kill_when(
+    importing: subprocess.Popen[bytes],
+    db: Path,
+    condition: Condition,
+    signum: signal.Signals = signal.SIGKILL,
+) -> None:
+    """Send ``signum`` to the import as soon as ``condition`` holds, in the state the test saw.
+
+    A SIGKILL'ed import is waited for under the locks: it dies in that state.
+    Another signal is handled by the import, which needs the locks to go on.
+    """
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert importing.poll() is None, "the import ended before the point to kill it at"
+        assert importing.poll() is None, "the import ended before the point to signal it at"
         if db.exists():
             with frozen(db) as state:
                 if _has_tables(state) and condition(state):
-                    os.kill(importing.pid, signal.SIGKILL)
-                    importing.wait(timeout=30)
+                    os.kill(importing.pid, signum)
+                    if signum == signal.SIGKILL:
+                        importing.wait(timeout=30)
                     return
         time.sleep(0.002)
-    raise AssertionError("the point to kill the import at never came")
+    raise AssertionError("the point to signal the import at never came")
 
 
 def _has_tables(state: Frozen) -> bool:
@@ -220,6 +231,50 @@ def test_an_import_killed_before_publishing_shows_nothing_and_completes_when_run
     assert again.out.startswith(f"added {TOTAL - FIRST}, updated {FIRST}, unchanged 0, stale 0,")
     assert lock_files(db) == []
     assert {feed for (feed,) in look(db, "SELECT feed FROM outbox")} >= {"all", "politics"}
+
+
+def test_an_interrupted_import_shows_nothing_and_leaves_nothing_behind(
+    config_file: Path, db: Path, files: tuple[Path, Path], nashra: Nashra, tmp_path: Path
+) -> None:
+    """SIGINT to the importer alone once went unnoticed until the import was published."""
+    first, second = files
+    assert nashra("import", str(first)).code == 0
+    before = served(config_file, db)
+    log = tmp_path / "interrupted.log"
+    importing = start_import(config_file, second, log)
+    while_staging = KILL_POINTS["while staging"]
+    kill_when(importing, db, while_staging, signal.SIGINT)
+
+    assert importing.wait(timeout=60) == 130, log.read_text()
+    assert log.read_text() == "nashra: import interrupted; nothing of it was made visible\n"
+    assert look(db, "SELECT count(*) FROM articles") == [(FIRST,)]
+    assert lock_files(db) == []  # the import removed its own files
+    assert served(config_file, db) == before
+
+
+def test_a_killed_validation_worker_stops_the_import_with_one_line(
+    config_file: Path, db: Path, files: tuple[Path, Path], nashra: Nashra, tmp_path: Path
+) -> None:
+    first, second = files
+    assert nashra("import", str(first)).code == 0
+    log = tmp_path / "worker-killed.log"
+    importing = start_import(config_file, second, log)
+
+    def kill_a_worker(state: Frozen) -> bool:
+        if not KILL_POINTS["while staging"](state):
+            return False
+        os.kill(min(children(importing.pid)), signal.SIGKILL)
+        return True
+
+    kill_when(importing, db, kill_a_worker, signal.SIGCONT)  # SIGCONT: changes nothing
+
+    assert importing.wait(timeout=60) == 2, log.read_text()
+    assert log.read_text() == (
+        "nashra: error: a validation worker process died (was it killed?);"
+        " nothing of this import was made visible\n"
+    )
+    assert look(db, "SELECT count(*) FROM articles") == [(FIRST,)]
+    assert lock_files(db) == []
 
 
 def test_an_import_killed_right_after_publishing_is_whole_and_its_leftovers_go(
