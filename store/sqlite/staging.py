@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import operator
 import os
 import re
 import secrets
@@ -52,7 +53,8 @@ _ARTICLE_NAMES = [c.strip() for c in ARTICLE_COLUMNS.split(",")]
 _DECIDING = ["id", "digest", "updated_us", "feeds"]  # first, so deciding reads no long text
 #: The article columns of a staging file's ``staged`` table, in its order.
 _STAGED_NAMES = _DECIDING + [c for c in _ARTICLE_NAMES if c not in _DECIDING]
-_FROM_ROW = [_ARTICLE_NAMES.index(c) for c in _STAGED_NAMES]
+#: A prepared row's values in that order.
+_STAGED_VALUES = operator.itemgetter(*[_ARTICLE_NAMES.index(c) for c in _STAGED_NAMES])
 #: The staging file's one table: a record's number in the import, its feed entries (JSON), and
 #: its article's columns; and the index that finds an id's records.
 _STAGING_SCHEMA = (
@@ -106,9 +108,7 @@ class Stager:
         """Stage ``articles``, each with its number in the import (unique, in source order)."""
         if not articles:
             return
-        rows = [
-            (seq, json_entries(a.entries), *[a.row[i] for i in _FROM_ROW]) for seq, a in articles
-        ]
+        rows = [(seq, json_entries(a.entries), *_STAGED_VALUES(a.row)) for seq, a in articles]
         try:
             conn = _connect_staging(Path(self.staging), create=False)
             with contextlib.closing(conn), transaction(conn):
