@@ -22,7 +22,7 @@ from tests.bench import dataset, varnish
 from tests.bench.cases import Case, CaseError, cold_feeds, every_feed, load_cases
 from tests.bench.cold import measure_cold
 from tests.bench.config import write_config
-from tests.bench.ingest import ImportFailed, run_import
+from tests.bench.ingest import ImportFailed, link_heavy_file, run_import
 from tests.bench.load import pick_tool, run_load
 from tests.bench.publish import PublishFailed, measure_publish
 from tests.bench.pyload import LoadFailed
@@ -63,9 +63,12 @@ def run(args: argparse.Namespace, work: Path) -> BenchResult:
     config = write_config(work / "nashra.toml", db, articles.categories)
     print(f"importing {articles.count:,} articles from {articles.path}", file=sys.stderr)
     imported = run_import(nashra, config, db, articles.path, work / "import.log")
+    category, language = next(iter(articles.categories.items()))
+    links = link_heavy_file(work / "links.jsonl", category, language)
+    linked = run_import(nashra, config, work / "links.db", links, work / "links.log")
     pinned = args.pin and _can_pin()
     options = _load_options(args, work, pinned)
-    result = BenchResult(_settings(args, articles.count, options), imported)
+    result = BenchResult(_settings(args, articles.count, options), imported, linked)
     if args.only in ("all", "serve"):
         command = ServeCommand(nashra, config, db, args.workers, SERVER_CPU if pinned else "")
         result.cold = measure_cold(command, cold_feeds(articles.categories), args.cold_runs, work)

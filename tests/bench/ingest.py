@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -51,3 +52,34 @@ def run_import(nashra: Path, config: Path, db: Path, jsonl: Path, log: Path) -> 
 def _store_bytes(db: Path) -> int:
     """The SQLite file and its write-ahead log, if any."""
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+#: The link-heavy import: a few articles whose bodies are nothing but relative links, the
+#: shape that once made cleaning quadratic in the number of links (seconds per article).
+LINK_HEAVY_ARTICLES = 5
+LINKS_PER_ARTICLE = 8000
+
+
+def link_heavy_file(path: Path, category: str, language: str) -> Path:
+    """A JSON Lines file of :data:`LINK_HEAVY_ARTICLES` bodies of relative links each.
+
+    Each record names its language, so that no language identification (its
+    model takes longer to load than these take to clean) blurs the figure.
+    """
+    lines = []
+    for index in range(LINK_HEAVY_ARTICLES):
+        links = "".join(
+            f'<a href="/{index}/related-{n}/">{n}</a> ' for n in range(LINKS_PER_ARTICLE)
+        )
+        record = {
+            "id": f"links-{index}",
+            "title": f"Links {index}",
+            "link": f"https://news.example/{index}/",
+            "published": "2026-10-01T08:00:00+03:00",
+            "categories": [category],
+            "language": language,
+            "content": f"<p>{links}</p>",
+        }
+        lines.append(json.dumps(record))
+    path.write_text("\n".join(lines) + "\n")
+    return path

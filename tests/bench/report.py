@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.bench.cases import Case
 from tests.bench.cold import ColdResult
-from tests.bench.ingest import ImportResult
+from tests.bench.ingest import LINK_HEAVY_ARTICLES, LINKS_PER_ARTICLE, ImportResult
 from tests.bench.publish import PublishResult
 from tests.bench.results import LoadResult
 from tests.bench.varnish import PurgeLatency
@@ -28,6 +28,8 @@ class BenchResult:
 
     settings: dict[str, Any]
     imported: ImportResult
+    #: a few articles of thousands of links each (see ``ingest.link_heavy_file``)
+    link_heavy: ImportResult
     cold: ColdResult | None = None  # None when only the publish cases ran
     cases: list[CaseRun] = field(default_factory=list)
     published: PublishResult | None = None  # None when only the serve cases ran
@@ -52,6 +54,7 @@ def table(result: BenchResult) -> str:
             _header(result.settings),
             "",
             *_import_lines(result.imported, result.settings["articles"]),
+            _link_heavy_line(result.link_heavy),
             *(_serve_lines(result) if result.cold is not None else []),
             *(_publish_lines(result.published) if result.published is not None else []),
             *(f"FAILED: {failure}" for failure in result.failures),
@@ -106,6 +109,13 @@ def _import_lines(imported: ImportResult, articles: int) -> list[str]:
     if imported.stderr_lines:
         lines.append(f"  and {imported.stderr_lines:,} lines of warnings or problems on stderr")
     return lines
+
+
+def _link_heavy_line(imported: ImportResult) -> str:
+    return (
+        f"Import of {LINK_HEAVY_ARTICLES} articles of {LINKS_PER_ARTICLE:,} links each: "
+        f"{imported.seconds:.2f} s by nashra's count ({imported.wall_s:.2f} s wall)"
+    )
 
 
 def _cold_lines(cold: ColdResult) -> list[str]:
