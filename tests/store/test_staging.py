@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from store.errors import StoreError
 from store.sqlite import staging
 from store.sqlite.rows import prepare
 from store.sqlite.store import SQLiteStore
@@ -220,3 +221,36 @@ def test_files_only_named_like_an_imports_are_left_alone(tmp_path: Path) -> None
         file.write_bytes(content)
     run(lambda store: store.count_articles(), path, clock)
     assert {file: file.read_bytes() for file in kept if file.exists()} == kept
+
+
+@pytest.mark.parametrize("damage", ["removed", "overwritten"])
+def test_a_staging_file_lost_before_publishing_publishes_nothing(
+    damage: str, tmp_path: Path
+) -> None:
+    clock = Clock.at(NOW)
+    path = tmp_path / "store.db"
+    prepared_store(path, clock)
+    before = snapshot(path)
+
+    async def lost(store: SQLiteStore) -> str:
+        started = await store.start_import()
+        started.stager([(1, prepare(article(9))), (2, prepare(article(1, title="x")))])
+        (staged,) = tmp_path.glob("store.db-import-*.staged")
+        if damage == "removed":
+            staged.unlink()
+        else:
+            staged.write_bytes(b"\0" * 4096)
+        with pytest.raises(StoreError) as caught:
+            await started.publish()
+        return str(caught.value)
+
+    assert run(lost, path, clock).startswith(f"writing to the store {path} failed: ")
+    assert snapshot(path) == before
+    assert list(tmp_path.glob("store.db-import-*")) == []
+
+    async def again(store: SQLiteStore) -> dict[Outcome, int]:
+        started = await store.start_import()
+        started.stager([(1, prepare(article(9)))])
+        return await started.publish()
+
+    assert run(again, path, clock)[Outcome.ADDED] == 1
