@@ -260,12 +260,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    ended: list[ImportSummary] = []  # the import's summary, once it has one
     try:
         with validation_workers() as workers:  # before the store's thread: see there
-            return asyncio.run(_import_async(args, settings, workers))
+            asyncio.run(_import_async(args, settings, workers, ended))
     except KeyboardInterrupt:  # SIGINT: the import is discarded, or waited for if publishing
-        print("nashra: import interrupted; nothing of it was made visible", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if not ended:
+            print("nashra: import interrupted; nothing of it was made visible", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    if not ended:  # --if-empty found articles
+        return 0
+    print(ended[0].line())
+    return EXIT_REJECTED if ended[0].rejected else 0
 
 
 def _sync_wordpress(args: argparse.Namespace) -> int:
@@ -360,22 +366,27 @@ async def _open_and_close(settings: Settings) -> None:
 
 
 async def _import_async(
-    args: argparse.Namespace, settings: Settings, workers: Workers | None
-) -> int:
+    args: argparse.Namespace,
+    settings: Settings,
+    workers: Workers | None,
+    ended: list[ImportSummary],
+) -> None:
+    """Run the import; its summary goes to ``ended`` as soon as there is one.
 
+    So an interruption after that (while the store closes) still reports
+    what the import did, not that it was discarded.
+    """
     store = await SQLiteStore.open(settings.store.path)
     try:
         if args.if_empty and (count := await store.count_articles()):
             print(f"{settings.store.path} already holds {count} articles; nothing imported")
-            return 0
+            return
         await register_sinks(store, settings)  # announced even if no server ran yet
-        summary = await _run_import(
-            args.file, args.format, store, settings, args.skip_invalid, workers
+        ended.append(
+            await _run_import(args.file, args.format, store, settings, args.skip_invalid, workers)
         )
     finally:
         await store.close()
-    print(summary.line())
-    return EXIT_REJECTED if summary.rejected else 0
 
 
 async def _run_import(

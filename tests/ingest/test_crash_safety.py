@@ -252,6 +252,41 @@ def test_an_interrupted_import_shows_nothing_and_leaves_nothing_behind(
     assert served(config_file, db) == before
 
 
+def test_an_import_interrupted_while_publishing_finishes_and_says_so(
+    config_file: Path, db: Path, files: tuple[Path, Path], nashra: Nashra, tmp_path: Path
+) -> None:
+    """The final transaction cannot be stopped halfway: it is waited for, and reported."""
+    first, second = files
+    assert nashra("import", str(first)).code == 0
+    log = tmp_path / "publishing.log"
+    importing = start_import(config_file, second, log)
+
+    def attached() -> bool:  # the importer has its staging file open: only publishing does
+        opened = [str(fd.resolve()) for fd in Path(f"/proc/{importing.pid}/fd").iterdir()]
+        return any(name.endswith(".staged") for name in opened)
+
+    deadline = time.monotonic() + 60
+    signalled = False
+    while not signalled:
+        assert importing.poll() is None and time.monotonic() < deadline
+        with frozen(db) as state:
+            if _has_tables(state) and KILL_POINTS["right before publishing"](state):
+                # the store's lock held: the import gets as far as attaching its file, no further
+                while not attached():
+                    assert time.monotonic() < deadline
+                    time.sleep(0.002)
+                os.kill(importing.pid, signal.SIGINT)
+                signalled = True
+        time.sleep(0.002)
+
+    assert importing.wait(timeout=60) == 0, log.read_text()
+    assert log.read_text().startswith(
+        f"added {TOTAL - FIRST}, updated {FIRST}, unchanged 0, stale 0,"
+    )
+    assert look(db, "SELECT count(*) FROM articles") == [(TOTAL,)]
+    assert lock_files(db) == []
+
+
 def test_a_killed_validation_worker_stops_the_import_with_one_line(
     config_file: Path, db: Path, files: tuple[Path, Path], nashra: Nashra, tmp_path: Path
 ) -> None:
