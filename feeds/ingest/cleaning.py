@@ -364,9 +364,10 @@ def _with_link_rel(start_tag: re.Match[str]) -> str:
 def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     """nh3's attribute callback: balance bidi controls, make URLs absolute."""
     cleaning = _PASS.get()
-    result: str | None = _balance_bidi(value.replace(_REMOVED, ""))
-    if attribute in _URL_ATTRIBUTES and result is not None:
-        result = _absolute_url(result, cleaning.base_url)
+    balanced = _balance_bidi(value.replace(_REMOVED, ""))
+    result = (
+        _absolute_url(balanced, cleaning.base_url) if attribute in _URL_ATTRIBUTES else balanced
+    )
     cleaning.rewrote(value, result)
     return result
 

@@ -85,7 +85,8 @@ def _connect_staging(path: Path, *, create: bool) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA journal_mode = MEMORY")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # as a new store: rows alike, pages alike
+        if create:  # as a new store's: rows alike, pages alike (only a new file takes it)
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     except BaseException:
         conn.close()
         raise
