@@ -91,6 +91,19 @@ def prepared_store(path: Path, clock: Clock) -> None:
     run(setup, path, clock)
 
 
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.at(NOW)
+
+
+@pytest.fixture
+def path(tmp_path: Path, clock: Clock) -> Path:
+    """A store that holds :data:`STORED`, with a sink registered."""
+    store = tmp_path / "store.db"
+    prepared_store(store, clock)
+    return store
+
+
 @pytest.mark.parametrize("sequence", sequences(), ids=lambda s: f"{len(s)} records")
 def test_publishing_a_staged_import_writes_what_one_put_prepared_batch_writes(
     sequence: list[Article], tmp_path: Path
@@ -119,10 +132,7 @@ def test_publishing_a_staged_import_writes_what_one_put_prepared_batch_writes(
     assert list(tmp_path.glob("staged.db-import-*")) == []
 
 
-def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
+def test_a_discarded_import_leaves_nothing(path: Path, clock: Clock, tmp_path: Path) -> None:
     before = snapshot(path)
 
     async def discarded(store: SQLiteStore) -> None:
@@ -136,12 +146,9 @@ def test_a_discarded_import_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_a_store_opened_while_an_import_starts_never_takes_it_for_dead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another command opening the store (its leftover cleanup) at each step of a start."""
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
 
     cleaning: list[bool] = []
 
@@ -175,10 +182,9 @@ def test_a_store_opened_while_an_import_starts_never_takes_it_for_dead(
         assert conn.execute("SELECT count(*) FROM articles WHERE id = 'a-9'").fetchone() == (1,)
 
 
-def test_a_start_killed_before_its_lock_file_was_in_place_leaves_nothing(tmp_path: Path) -> None:
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
+def test_a_start_killed_before_its_lock_file_was_in_place_leaves_nothing(
+    path: Path, clock: Clock, tmp_path: Path
+) -> None:
     dead = tmp_path / "store.db-import-7.99999999.new"  # beyond any pid: its start is dead
     dead.touch()
     starting = tmp_path / f"store.db-import-8.{os.getpid()}.new"  # a start under way
@@ -188,10 +194,9 @@ def test_a_start_killed_before_its_lock_file_was_in_place_leaves_nothing(tmp_pat
     assert starting.exists()
 
 
-def test_the_files_of_dead_imports_go_when_the_store_is_opened(tmp_path: Path) -> None:
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
+def test_the_files_of_dead_imports_go_when_the_store_is_opened(
+    path: Path, clock: Clock, tmp_path: Path
+) -> None:
     left = [
         tmp_path / "store.db-import-5.staged",  # its lock file already removed
         tmp_path / "store.db-import-6",  # a lock file nobody holds, and its staging file
@@ -206,11 +211,10 @@ def test_the_files_of_dead_imports_go_when_the_store_is_opened(tmp_path: Path) -
     assert unrelated.exists()
 
 
-def test_files_only_named_like_an_imports_are_left_alone(tmp_path: Path) -> None:
+def test_files_only_named_like_an_imports_are_left_alone(
+    path: Path, clock: Clock, tmp_path: Path
+) -> None:
     """Opening news.db once removed a copy of the store someone had named news.db-import-2024."""
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
     kept = {
         tmp_path / "store.db-import-2024": b"SQLite format 3\x00 a copy of the store",
         tmp_path / "store.db-import-2024.staged": b"SQLite format 3\x00 its staging? no",
@@ -225,11 +229,8 @@ def test_files_only_named_like_an_imports_are_left_alone(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("damage", ["removed", "overwritten"])
 def test_a_staging_file_lost_before_publishing_publishes_nothing(
-    damage: str, tmp_path: Path
+    damage: str, path: Path, clock: Clock, tmp_path: Path
 ) -> None:
-    clock = Clock.at(NOW)
-    path = tmp_path / "store.db"
-    prepared_store(path, clock)
     before = snapshot(path)
 
     async def lost(store: SQLiteStore) -> str:
